@@ -1,0 +1,152 @@
+"""`middlebrick scan` and `middlebrick checks`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from middlebrick.cli.common import parse_headers
+from middlebrick.cli.progress import ScanProgress
+from middlebrick.config import ScanConfig
+from middlebrick.errors import UsageError
+from middlebrick.http.client import ClientOptions
+from middlebrick.models import ScanResult
+from middlebrick.reporting import REPORTERS, load_builtin
+
+CONTRACT_FORMATS = ("text", "json", "sarif", "html", "markdown", "junit")
+EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "html": "html",
+              "markdown": "md", "junit": "xml"}
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Destination:
+    format: str
+    path: Path | None  # None: standard output
+
+
+def plan_outputs(
+    formats: tuple[str, ...], outputs: tuple[str, ...], output_dir: str | None
+) -> list[Destination]:
+    """Pair each --format with its --output (or a file in --output-dir, or stdout)."""
+    load_builtin()
+    formats = formats or (("json",) if output_dir is None and outputs else ("text",))
+    for fmt in formats:
+        if fmt not in REPORTERS:
+            raise UsageError(f"report format {fmt!r} is not available in this version")
+    if output_dir is not None:
+        if outputs:
+            raise UsageError("use either --output or --output-dir, not both")
+        folder = Path(output_dir)
+        return [Destination(format=f, path=folder / f"middlebrick-report.{EXTENSIONS[f]}")
+                for f in formats]
+    if outputs and len(outputs) != len(formats):
+        raise UsageError("give one --output per --format (or use --output-dir)")
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError("several formats need one --output each, or --output-dir")
+        return [Destination(format=formats[0], path=None)]
+    return [Destination(format=f, path=Path(o)) for f, o in zip(formats, outputs, strict=True)]
+
+
+def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
+    for dest in destinations:
+        render = REPORTERS.get(dest.format)
+        if dest.path is None:
+            render(result, sys.stdout)
+            continue
+        dest.path.parent.mkdir(parents=True, exist_ok=True)
+        with dest.path.open("w", encoding="utf-8") as out:
+            render(result, out)
+
+
+@click.command()
+@click.argument("url")
+@click.option("--openapi", metavar="PATH_OR_URL", help="The OpenAPI 2.0/3.0/3.1 document.")
+@click.option("-H", "--header", "headers", multiple=True, metavar='"Name: value"',
+              help="Sent with every request: the identity of user A (repeatable).")
+@click.option("--user-b-header", "headers_b", multiple=True, metavar='"Name: value"',
+              help="The identity of a second, unrelated user B (repeatable).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(CONTRACT_FORMATS),
+              help="Report format (repeatable, one --output each, or --output-dir).")
+@click.option("--output", "outputs", multiple=True, metavar="FILE", help="Where a report goes.")
+@click.option("--output-dir", metavar="DIR", help="Write every format into this folder.")
+@click.option("--fail-under", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="Exit 1 when the score is below this.")
+@click.option("--checks", "include", metavar="LIST", help="Only these check ids or categories.")
+@click.option("--skip-checks", "exclude", metavar="LIST", help="Skip these ids or categories.")
+@click.option("--concurrency", type=click.IntRange(1, 512), default=16, show_default=True)
+@click.option("--rate", type=click.FloatRange(min=0.1), default=None,
+              help="Requests per second at most (default: no limit).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None,
+              help="Send at most this many requests in all.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds to wait for one response.")
+@click.option("--deadline", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Seconds the whole scan may take.")
+@click.option("--read-only", is_flag=True, help="Only GET, HEAD and OPTIONS requests.")
+@click.option("--allow-destructive", is_flag=True,
+              help="Permit requests that may change or delete existing data.")
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--debug", is_flag=True, help="Re-raise crashing checks with their traceback.")
+def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tuple[str, ...],
+         formats: tuple[str, ...], outputs: tuple[str, ...], output_dir: str | None,
+         fail_under: int, include: str | None, exclude: str | None, concurrency: int,
+         rate: float | None, max_requests: int | None, timeout: float, deadline: float,
+         read_only: bool, allow_destructive: bool, insecure: bool, quiet: bool,
+         debug: bool) -> int:
+    """Scan the API at URL and report what is wrong with it."""
+    if read_only and allow_destructive:
+        raise UsageError("--read-only and --allow-destructive contradict each other")
+    destinations = plan_outputs(formats, outputs, output_dir)
+    config = ScanConfig(
+        target=url,
+        openapi=openapi,
+        headers_a=parse_headers(headers, "--header"),
+        headers_b=parse_headers(headers_b, "--user-b-header"),
+        client=ClientOptions(concurrency=concurrency, rate=rate, max_requests=max_requests,
+                             timeout=timeout, deadline=deadline, read_only=read_only,
+                             allow_destructive=allow_destructive, verify_tls=not insecure),
+        checks=_csv(include),
+        skip_checks=_csv(exclude),
+        debug=debug,
+    )
+    result = run_scan(config, quiet=quiet)
+    write_reports(result, destinations)
+    if not quiet and not any(d.path is None and d.format == "text" for d in destinations):
+        # The summary goes wherever the report does not: stdout is kept clean for a piped report.
+        to_stdout = all(d.path is not None for d in destinations)
+        summary_console = sys.stdout if to_stdout else sys.stderr
+        REPORTERS.get("text")(result, summary_console)
+    return 1 if result.score.value < fail_under else 0
+
+
+def run_scan(config: ScanConfig, *, quiet: bool = False) -> ScanResult:
+    """Run one scan with a progress bar on stderr (when it is a terminal)."""
+    from middlebrick.engine import scan as engine_scan
+
+    with ScanProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        return asyncio.run(engine_scan(config, on_progress=progress.update))
+
+
+@click.command()
+def checks() -> None:
+    """List every check: id, category, severity and title."""
+    from middlebrick.checks import CHECKS
+
+    table = Table(header_style="bold")
+    for column in ("id", "category", "severity", "title"):
+        table.add_column(column)
+    for spec in sorted(CHECKS, key=lambda s: s.id):
+        table.add_row(spec.id, spec.category.value, spec.severity.value, spec.title)
+    Console(highlight=False).print(table)

@@ -1,0 +1,267 @@
+"""The async HTTP client every check uses: budget, rate, timeouts, size caps and safe mode.
+
+All limits live here, in one place, so no check can exceed them: the request budget is
+reserved before a request leaves (so `--max-requests` is exact, redirect hops included),
+bodies are read as a stream and cut at `max_body`, and safe mode is enforced per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from middlebrick.errors import BudgetExhausted, DeadlineReached, UnsafeRequestBlocked
+from middlebrick.http.exchange import Exchange
+from middlebrick.spec.model import SAFE_METHODS
+
+if TYPE_CHECKING:
+    from middlebrick.spec.model import Operation
+
+USER_AGENT = "middlebrick (+https://github.com/middlebrick/middlebrick)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClientOptions:
+    """The load the scanner may put on a target, and what it may change there."""
+
+    concurrency: int = 16
+    rate: float | None = None  # requests per second; None = unbounded
+    max_requests: int | None = None
+    timeout: float = 10.0
+    deadline: float | None = None  # seconds from client start for the whole scan
+    max_body: int = 1024 * 1024
+    max_redirects: int = 5
+    read_only: bool = False
+    allow_destructive: bool = False
+    identities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # "a", "b"
+    verify_tls: bool = True
+
+
+class _RateLimiter:
+    """Spaces request starts evenly at `rate` per second."""
+
+    def __init__(self, rate: float | None) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class ScanClient:
+    """Sends the scan's requests within its limits and records every exchange."""
+
+    def __init__(
+        self,
+        base_url: str,
+        options: ClientOptions | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.options = options or ClientOptions()
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(self.options.timeout),
+            follow_redirects=False,
+            verify=self.options.verify_tls,
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(
+                max_connections=self.options.concurrency,
+                max_keepalive_connections=self.options.concurrency,
+            ),
+        )
+        self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._rate = _RateLimiter(self.options.rate)
+        self._started = time.monotonic()
+        self._sent = 0
+        self._created: set[str] = set()
+        self.exchanges: list[Exchange] = []
+
+    # -- limits ------------------------------------------------------------------------------
+    @property
+    def requests_sent(self) -> int:
+        return self._sent
+
+    @property
+    def budget_left(self) -> int | None:
+        if self.options.max_requests is None:
+            return None
+        return max(0, self.options.max_requests - self._sent)
+
+    def time_left(self) -> float | None:
+        if self.options.deadline is None:
+            return None
+        return self.options.deadline - (time.monotonic() - self._started)
+
+    def _reserve(self) -> None:
+        # Single-threaded event loop: check-and-increment cannot interleave, so the count is exact.
+        limit = self.options.max_requests
+        if limit is not None and self._sent >= limit:
+            raise BudgetExhausted(f"request budget of {limit} used up")
+        left = self.time_left()
+        if left is not None and left <= 0:
+            raise DeadlineReached("scan deadline reached")
+        self._sent += 1
+
+    # -- safe mode ---------------------------------------------------------------------------
+    def mark_created(self, values: Iterable[object]) -> None:
+        """Remember ids of objects the scanner created: safe mode lets it change those."""
+        for value in values:
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                self._created.add(str(value))
+
+    def is_created(self, value: object) -> bool:
+        return str(value) in self._created
+
+    def allowed(self, method: str, url: str, path_values: Iterable[object] = ()) -> bool:
+        """Would safe mode let this request go?"""
+        method = method.upper()
+        if method in SAFE_METHODS:
+            return True
+        if self.options.read_only:
+            return False
+        if self.options.allow_destructive:
+            return True
+        values = [str(v) for v in path_values]
+        if method == "POST" and not values:
+            return True  # creating a new object changes nothing that existed
+        # Changing an object is only allowed when every id in its path is one the scanner made.
+        return bool(values) and all(v in self._created for v in values)
+
+    # -- sending -----------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        content: bytes | str | None = None,
+        identity: str | None = "a",
+        operation: Operation | None = None,
+        path_values: Iterable[object] = (),
+        follow_redirects: bool = False,
+        timeout: float | None = None,
+    ) -> Exchange:
+        """Send one request (URL absolute or relative to the target) and return the exchange.
+
+        `identity` picks the credentials: "a" (the -H headers), "b" (--user-b-header) or None
+        for an anonymous request. Raises a RequestNotSent subclass when a limit forbids sending.
+        """
+        method = method.upper()
+        target = url if url.startswith(("http://", "https://")) else self.base_url + url
+        if not self.allowed(method, target, path_values):
+            raise UnsafeRequestBlocked(f"safe mode: not sending {method} {target}")
+        merged: dict[str, str] = {}
+        if identity is not None:
+            merged.update(self.options.identities.get(identity, {}))
+        merged.update(headers or {})
+        request = self._http.build_request(
+            method,
+            target,
+            params=params,
+            headers=merged,
+            cookies=dict(cookies) if cookies else None,
+            json=json,
+            data=data,
+            content=content,
+        )
+        hops = self.options.max_redirects if follow_redirects else 0
+        while True:
+            exchange = await self._send(request, identity or "anonymous", operation, timeout)
+            if hops <= 0 or exchange.status not in REDIRECT_STATUSES:
+                return exchange
+            location = exchange.headers.get("location")
+            if not location:
+                return exchange
+            hops -= 1
+            next_url = request.url.join(location)
+            keep_body = exchange.status in {307, 308}
+            request = self._http.build_request(
+                method if keep_body else ("GET" if method != "HEAD" else "HEAD"),
+                next_url,
+                headers=merged if next_url.host == request.url.host else {},
+                content=request.content if keep_body else None,
+            )
+
+    async def _send(
+        self,
+        request: httpx.Request,
+        identity: str,
+        operation: Operation | None,
+        timeout: float | None,
+    ) -> Exchange:
+        await self._rate.wait()
+        async with self._slots:
+            self._reserve()
+            wait = timeout or self.options.timeout
+            left = self.time_left()
+            if left is not None:
+                wait = max(0.05, min(wait, left))
+            started = time.monotonic()
+            status, headers, body, truncated, error = 0, httpx.Headers(), b"", False, None
+            try:
+                async with asyncio.timeout(wait):
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        status, headers = response.status_code, response.headers
+                        body, truncated = await self._read_capped(response)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                error = f"no complete answer within {wait:.1f}s"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            exchange = Exchange(
+                method=request.method,
+                url=str(request.url),
+                request_headers=request.headers,
+                request_body=(request.content if hasattr(request, "_content") else b"")[:65536],
+                status=status,
+                headers=headers,
+                body=body,
+                truncated=truncated,
+                elapsed=time.monotonic() - started,
+                error=error,
+                identity=identity,
+                operation=operation,
+            )
+        self.exchanges.append(exchange)
+        return exchange
+
+    async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.options.max_body:
+                return b"".join(chunks)[: self.options.max_body], True
+        return b"".join(chunks), False
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ScanClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""OpenAPI loading, discovery, the operations model and request generation."""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import httpx
+
+from middlebrick.evidence import evidence_from, excerpt, mask_header, mask_text
+from middlebrick.http.exchange import Exchange
+
+
+def test_secrets_in_bodies_are_masked():
+    body = (
+        '{"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", '
+        '"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "name": "ok"}'
+    )
+    masked = mask_text(body)
+    assert "AKIAIOSFODNN7EXAMPLE" not in masked
+    assert "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" not in masked
+    assert '"name": "ok"' in masked
+
+
+def test_env_style_and_jwt_and_bcrypt_are_masked():
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
+    bcrypt = "$2b$12$" + "a" * 53
+    text = f"SECRET_KEY=supersecretvalue\ntoken {jwt}\nhash {bcrypt}"
+    masked = mask_text(text)
+    assert "supersecretvalue" not in masked and jwt not in masked and bcrypt not in masked
+
+
+def test_headers_are_masked_but_recognisable():
+    assert mask_header("Authorization", "Bearer abcdefghijklmnop").startswith("Bearer abcd****")
+    cookie = mask_header("Set-Cookie", "session=abcdefghijkl.mnop; HttpOnly; Path=/")
+    assert "abcdefghijkl.mnop" not in cookie and cookie.endswith("HttpOnly; Path=/")
+    assert mask_header("Content-Type", "application/json") == "application/json"
+
+
+def test_excerpt_is_capped_at_2_kib():
+    assert len(excerpt(("é" * 5000).encode()).encode()) <= 2048
+
+
+def test_evidence_from_an_exchange():
+    x = Exchange(
+        method="GET", url="http://a.test/x", request_headers=httpx.Headers({"X-Api-Key": "k" * 20}),
+        request_body=b"", status=200, headers=httpx.Headers({"Server": "x"}), body=b"hi",
+    )
+    ev = evidence_from(x).to_dict()
+    assert ev["request"]["headers"]["x-api-key"].startswith("kkkk****")
+    assert ev["response"] == {"status": 200, "headers": {"server": "x"}, "body": "hi"}
