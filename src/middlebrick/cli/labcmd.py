@@ -17,7 +17,7 @@ from middlebrick.config import ScanConfig
 from middlebrick.http.client import ClientOptions
 from middlebrick.models import ScanResult, Severity
 from middlebrick.reporting import REPORTERS, load_builtin
-from middlebrick.reporting.text import GRADE_STYLE, SEVERITY_STYLE, safe
+from middlebrick.reporting.text import GRADE_STYLE, SEVERITY_STYLE, safe, short_fix
 
 BACKENDS = click.Choice(["auto", "dynamodb-local", "moto"])
 
@@ -64,6 +64,8 @@ def demo(output_dir: str, backend: str, dynamodb_endpoint: str | None) -> None:
     from middlebrick.lab import start_lab
 
     out = Console(highlight=False)
+    if not out.is_terminal:
+        out.width = 120  # logs and CI: wide enough that the fixes stay readable
     with stderr.status("starting the lab (DynamoDB + two Flask twins)..."):
         running = start_lab(dynamodb_endpoint=dynamodb_endpoint, backend=backend)
         running.__enter__()
@@ -125,7 +127,7 @@ def _print_comparison(out: Console, vulnerable: ScanResult, hardened: ScanResult
     for f in vulnerable.findings[:10]:
         where = f"{f.endpoint.method} {f.endpoint.path}" if f.endpoint else "(service)"
         top.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
-                    Text(safe(f"{f.title}\n{where}")), Text(safe(f.remediation)))
+                    Text(safe(f"{f.title}\n{where}")), Text(safe(short_fix(f.remediation))))
     out.print(top)
 
 

@@ -35,6 +35,13 @@ def safe(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
+def short_fix(remediation: str, limit: int = 220) -> str:
+    """The first sentence of a remediation: the table shows it, the full text is in the report."""
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z`(])", remediation)
+    first = remediation[: match.start()] if match else remediation
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
 def _where(f: Finding) -> str:
     return f"{f.endpoint.method} {f.endpoint.path}" if f.endpoint else "(service)"
 
@@ -77,7 +84,7 @@ def render(result: ScanResult, out: IO[str]) -> None:
             table.add_row(
                 Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
                 title,
-                Text(safe(f.remediation)),
+                Text(safe(short_fix(f.remediation))),
             )
         console.print(table)
         if len(result.findings) > TOP_FINDINGS:

@@ -1,0 +1,61 @@
+"""`middlebrick demo` through the real console script: both twins scanned, reports written,
+grades side by side, and nothing left running afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.schema import validate_report
+
+pytestmark = pytest.mark.integration
+
+
+def _servers() -> set[int]:
+    """Pids of DynamoDB-compatible servers (DynamoDB Local or moto) on this machine."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"DynamoDBLocal" in cmdline or b"moto.server" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    before = _servers()
+    script = Path(sys.executable).with_name("middlebrick")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "middlebrick"]
+    done = subprocess.run(
+        [*command, "demo", "--output-dir", str(tmp_path / "reports")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "160"},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "vulnerable twin" in done.stdout and "hardened twin" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    vulnerable = json.loads((tmp_path / "reports" / "vulnerable.json").read_text())
+    hardened = json.loads((tmp_path / "reports" / "hardened.json").read_text())
+    for report in (vulnerable, hardened):
+        validate_report(report)
+    assert vulnerable["score"]["grade"] == "F" and hardened["score"]["grade"] == "A"
+    # The comparison shows both scores; the top findings of the vulnerable twin follow with fixes.
+    assert f'{vulnerable["score"]["value"]}/100' in done.stdout
+    assert f'{hardened["score"]["value"]}/100' in done.stdout
+    assert "Top findings on the vulnerable twin" in done.stdout
+    first_check = vulnerable["findings"][0]["severity"]
+    assert first_check in done.stdout
+    leaked = _servers() - before
+    assert not leaked, f"demo left DynamoDB servers running: {leaked}"
