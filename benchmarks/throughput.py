@@ -172,6 +172,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.skip_schemathesis:
             results["schemathesis"] = schemathesis(target, args, results["notes"])
     results["machine"]["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    shared = [str(lv["concurrency"]) for lv in results["client"] if lv["scanner_cpu_share"] < 0.9]
+    if shared:
+        results["notes"].append(
+            "other processes shared the scanner's core (CPU share < 90%) at concurrency "
+            f"{', '.join(shared)}: trust CPU per request there, not requests/s; rerun when idle")
     results["ratio"] = ratio(results)
     results["goals"] = report.goals(results)
     return results

@@ -24,8 +24,9 @@ _SENSITIVE_HEADER = re.compile(
 )
 _SECRET_NAME = (
     r"[^\"'\s:=]*(?:secret|passw(?:or)?d|token|api[-_]?key|access[-_]?key|credential|"
-    r"private[-_]?key|session[-_]?key|signature)[^\"'\s:=]*"
+    r"private[-_]?key|session[-_]?key|signature|card[-_]?num(?:ber)?|ssn|cvv|cvc)[^\"'\s:=]*"
 )
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _BODY_PATTERNS: tuple[re.Pattern[str], ...] = (
     # "secret_name": "value" (JSON), secret_name=value (env / form), secret_name: value (YAML)
     re.compile(rf"(?P<pre>[\"']{_SECRET_NAME}[\"']\s*:\s*[\"'])(?P<val>[^\"']{{4,}})", re.I),
@@ -47,11 +48,29 @@ def mask_secret(value: str) -> str:
     return f"{value[:4]}****[masked {len(value)} chars]"
 
 
+def luhn_valid(digits: str) -> bool:
+    """Does this digit string pass the Luhn checksum (as every payment card number does)?"""
+    total = 0
+    for n, char in enumerate(reversed(digits)):
+        d = int(char)
+        if n % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if len(set(digits)) > 1 and luhn_valid(digits):
+        return f"****{digits[-4:]}"
+    return match.group(0)
+
+
 def mask_text(text: str) -> str:
     """Mask every secret-looking value in a body or header value."""
     for pattern in _BODY_PATTERNS:
         text = pattern.sub(lambda m: m.group("pre") + mask_secret(m.group("val")), text)
-    return text
+    return _CARD.sub(_mask_card, text)
 
 
 def mask_header(name: str, value: str) -> str:

@@ -7,7 +7,6 @@ deleted (only the scanner's own, in safe mode). Everything seen here is what pas
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterable
 
 from middlebrick.errors import RequestNotSent
@@ -16,13 +15,9 @@ from middlebrick.http.exchange import Exchange
 from middlebrick.spec.generate import plan_request
 from middlebrick.spec.ids import IdStore
 from middlebrick.spec.model import ApiSpec, Operation
+from middlebrick.spec.names import is_cursor
 
 _RETRY_WITH_ALL = frozenset({400, 422})
-_CURSOR = re.compile(
-    r"^(next|prev|previous|cursor|after|before|continuation|page_?token|next_?token|"
-    r"(exclusive_?)?start_?key|last_?evaluated_?key|marker|offset_?token)$",
-    re.IGNORECASE,
-)
 _METHOD_ORDER = {"GET": 0, "HEAD": 1, "OPTIONS": 2, "POST": 3, "PUT": 4, "PATCH": 5, "DELETE": 9}
 
 
@@ -67,7 +62,7 @@ async def explore(
 
     async def send(op: Operation, identity: str, include_optional: bool) -> Exchange:
         # Opaque cursors cannot be made up: a guessed `next` token only earns a 400.
-        omit = {p.name for p in op.parameters if _CURSOR.search(p.name)}
+        omit = {p.name for p in op.parameters if is_cursor(p.name)}
         plan = plan_request(
             spec, op, ids, include_optional=include_optional, identity=identity, omit=omit
         )

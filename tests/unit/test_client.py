@@ -121,3 +121,20 @@ def test_safe_mode_rules():
 
     with pytest.raises(UnsafeRequestBlocked):
         asyncio.run(go())
+
+
+def test_cookies_a_target_sets_are_never_replayed():
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    async def go():
+        async with client(handler) as c:
+            await c.request("GET", "/login")
+            await c.request("GET", "/me", identity=None)
+            await c.request("GET", "/me", cookies={"explicit": "1"})
+
+    asyncio.run(go())
+    assert seen == [None, None, "explicit=1"]

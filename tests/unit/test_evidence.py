@@ -44,3 +44,11 @@ def test_evidence_from_an_exchange():
     ev = evidence_from(x).to_dict()
     assert ev["request"]["headers"]["x-api-key"].startswith("kkkk****")
     assert ev["response"] == {"status": 200, "headers": {"server": "x"}, "body": "hi"}
+
+
+def test_card_numbers_and_ssns_are_masked_but_look_alikes_stay():
+    text = '{"card_number": "4539 1488 0343 6467", "ssn": "123-45-6789", "order": 4539148803436468}'
+    masked = mask_text(text)
+    assert "4539 1488 0343 6467" not in masked and "123-45-6789" not in masked
+    assert "4539148803436468" in masked  # fails Luhn: an ordinary number
+    assert mask_text("paid with 4539148803436467.") == "paid with ****6467."

@@ -11,17 +11,15 @@ import dataclasses
 import html
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from middlebrick.checks.base import CheckContext, check
+from middlebrick.checks.flask_inputs import provoke_errors, provoked
 from middlebrick.evidence import mask_secret
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Finding, Severity
 
-if TYPE_CHECKING:
-    from middlebrick.spec.generate import RequestPlan
-
+__all__ = ["DebuggerPage", "debugger_page", "provoke_errors", "python_traceback", "redacted"]
 _TITLE = re.compile(r"<title>[^<]*//\s*Werkzeug Debugger\s*</title>", re.I)
 _EVALEX = re.compile(r"\bEVALEX\s*=\s*(true|false)\b")
 _TRUSTED = re.compile(r"\bEVALEX_TRUSTED\s*=\s*(true|false)\b")
@@ -30,14 +28,10 @@ _CONSOLE = re.compile(r"\bCONSOLE_MODE\s*=\s*(true|false)\b")
 _SECRET = re.compile(rb'(\bSECRET\s*=\s*")([^"\\*]{4,})(")')
 _TB_HEADER = re.compile(r"Traceback \(most recent call last\):")
 _TB_FRAME = re.compile(r'File "[^"\n]{1,500}\.py", line \d+, in [\w<>.]+')
-# Fails int(), float(), json.loads() and most key validators; quotes break string-built queries.
-_ODD = "mb'\"{["
 _RESOURCES = (
     ("debugger.js", "javascript", ("__debugger__", "EVALEX")),
     ("style.css", "css", ("div.debugger", "traceback")),
 )
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_PROBE_LIMIT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,77 +78,6 @@ def python_traceback(exchange: Exchange) -> Confidence | None:
     if not _TB_FRAME.search(text):
         return None
     return Confidence.CERTAIN if _TB_HEADER.search(text) else Confidence.FIRM
-
-
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    method: str
-    url: str
-    kwargs: dict[str, Any]
-    plan: RequestPlan | None = None  # sent with ctx.send, keeping the plan's valid parts
-
-
-def _spec_probes(ctx: CheckContext) -> list[list[_Probe]]:
-    out: list[list[_Probe]] = []
-    for op in ctx.operations:
-        if op.method != "GET" and op.method not in _BODY_METHODS:
-            continue
-        probes: list[_Probe] = []
-        if op.request_body is not None and "json" in op.request_body.content_type:
-            plan = ctx.plan(op)
-            for content in (b'{"mb": ', b"[]"):  # malformed JSON, then an array for an object
-                kwargs = {
-                    "json": None,
-                    "data": None,
-                    "content": content,
-                    "headers": {"Content-Type": "application/json"},
-                }
-                probes.append(_Probe(op.method, plan.path, kwargs, plan))
-        for location in ("query", "path"):  # valid request, one kind of value wrongly typed
-            wrong = {p.name: _ODD for p in op.params_in(location)}
-            if wrong and op.method == "GET":
-                plan = ctx.plan(op, **wrong)
-                probes.append(_Probe(op.method, plan.path, {}, plan))
-        out.append(probes)
-    return out
-
-
-def _explored_probes(ctx: CheckContext) -> list[list[_Probe]]:
-    out: list[list[_Probe]] = []
-    seen: set[str] = set()
-    for x in ctx.exchanges:
-        parts = urlsplit(x.url)
-        if x.method != "GET" or not 200 <= x.status < 400 or parts.path in seen:
-            continue
-        seen.add(parts.path)
-        root = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-        probes = [_Probe("GET", f"{root}/{quote(_ODD, safe='')}", {})] if parts.path != "/" else []
-        if parts.query:  # the same keys, each with a value of the wrong type
-            keys = [pair.partition("=")[0] for pair in parts.query.split("&")]
-            query = urlencode({key: _ODD for key in keys})
-            probes.append(_Probe("GET", f"{root}?{query}", {}))
-        out.append(probes)
-    return out
-
-
-async def provoke_errors(ctx: CheckContext, limit: int = _PROBE_LIMIT) -> list[Exchange]:
-    """A few requests likely to hit an unhandled exception: bad JSON, wrong-typed parameters."""
-    groups = _spec_probes(ctx) if ctx.operations else _explored_probes(ctx)
-    # Round-robin over operations so the limit spreads across the API, not one endpoint.
-    ordered = [g[i] for i in range(max(map(len, groups), default=0)) for g in groups if i < len(g)]
-    sent: list[Exchange] = []
-    for probe in ordered:
-        if len(sent) >= limit:
-            break
-        url = probe.url if "://" in probe.url else ctx.target + probe.url
-        values = probe.plan.path_values.values() if probe.plan else ()
-        if not ctx.client.allowed(probe.method, url, values):
-            continue  # safe mode: never change an object the scanner did not create
-        if probe.plan is not None:
-            sent.append(await ctx.send(probe.plan, **probe.kwargs))
-        else:
-            sent.append(await ctx.request(probe.method, probe.url, **probe.kwargs))
-    return sent
 
 
 async def _debugger_resource(ctx: CheckContext) -> Exchange | None:
@@ -220,8 +143,11 @@ async def werkzeug_debugger(ctx: CheckContext) -> list[Finding]:
     pages = [(x, p) for x in ctx.exchanges if (p := debugger_page(x)) and not p.console]
     resource = None if pages else await _debugger_resource(ctx)
     console = await _console(ctx, known=bool(pages or resource))
+    why = ""
     if not pages:
-        pages = [(x, p) for x in await provoke_errors(ctx) if (p := debugger_page(x))]
+        found = [(x, p, w) for x, w in await provoked(ctx) if (p := debugger_page(x))]
+        pages = [(x, p) for x, p, _ in found]
+        why = f" (provoked with {found[0][2]})" if found else ""
     findings: list[Finding] = []
     if console is not None:
         x, page, spoofed = console
@@ -245,7 +171,8 @@ async def werkzeug_debugger(ctx: CheckContext) -> list[Finding]:
                 exchange=redacted(x),
                 discriminator="traceback",
                 title="Werkzeug debugger traceback page exposed",
-                note=f"an error renders the debugger with source and its SECRET; {_pin_note(page)}",
+                note=f"an error{why} renders the debugger with source and its SECRET; "
+                + _pin_note(page),
             )
         )
     if not findings and resource is not None:
@@ -286,7 +213,7 @@ async def traceback_disclosure(ctx: CheckContext) -> list[Finding]:
     if not hits:
         return []
     full = any(c is Confidence.CERTAIN for _, c in hits)
-    paths = sorted({f"{x.method} {x.path}" for x, _ in hits})
+    paths = sorted({f"{x.method} {x.operation.path if x.operation else x.path}" for x, _ in hits})
     return [
         ctx.finding(
             evidence=[x for x, _ in hits[:3]],

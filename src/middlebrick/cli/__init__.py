@@ -7,6 +7,7 @@ import sys
 import click
 
 from middlebrick import __version__
+from middlebrick.cli.auditcmd import audit
 from middlebrick.cli.common import run_guarded
 from middlebrick.cli.labcmd import demo, lab
 from middlebrick.cli.scancmd import checks, scan
@@ -22,6 +23,7 @@ cli.add_command(scan)
 cli.add_command(checks)
 cli.add_command(lab)
 cli.add_command(demo)
+cli.add_command(audit)
 
 
 def main(argv: list[str] | None = None) -> None:

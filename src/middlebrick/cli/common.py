@@ -24,6 +24,11 @@ def parse_headers(values: tuple[str, ...], option: str) -> dict[str, str]:
     return headers
 
 
+def split_list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated option as a tuple of its non-empty items."""
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
 def run_guarded(command: click.Command, argv: list[str] | None) -> int:
     """Run a click command; map our errors to exit codes with one clear line on stderr."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])

@@ -6,26 +6,27 @@ import asyncio
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from middlebrick.cli.common import parse_headers
+from middlebrick.baseline import compare, read_baseline
+from middlebrick.cli.common import parse_headers, split_list, stderr
+from middlebrick.cli.gate import Gate, gate_failures
 from middlebrick.cli.progress import ScanProgress
 from middlebrick.config import ScanConfig
 from middlebrick.errors import UsageError
 from middlebrick.http.client import ClientOptions
-from middlebrick.models import ScanResult
+from middlebrick.models import ScanResult, Severity
 from middlebrick.reporting import REPORTERS, load_builtin
+from middlebrick.reporting.view import AnnotatedResult, CheckInfo, annotate
 
 CONTRACT_FORMATS = ("text", "json", "sarif", "html", "markdown", "junit")
+SEVERITIES = tuple(s.value for s in Severity)
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "html": "html",
               "markdown": "md", "junit": "xml"}
-
-
-def _csv(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -82,6 +83,14 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
 @click.option("--output-dir", metavar="DIR", help="Write every format into this folder.")
 @click.option("--fail-under", type=click.IntRange(0, 100), default=0, show_default=True,
               help="Exit 1 when the score is below this.")
+@click.option("--fail-severity", type=click.Choice(SEVERITIES, case_sensitive=False),
+              default=None, help="Exit 1 on any finding at or above this severity "
+              "(with --fail-on-new: any new one).")
+@click.option("--baseline", metavar="PREVIOUS.json",
+              help="A previous JSON report: mark findings new or existing, list the fixed ones.")
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 only on findings the --baseline did not have (at or above "
+              "--fail-severity, default: anything above info).")
 @click.option("--checks", "include", metavar="LIST", help="Only these check ids or categories.")
 @click.option("--skip-checks", "exclude", metavar="LIST", help="Skip these ids or categories.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=16, show_default=True)
@@ -97,18 +106,25 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
 @click.option("--allow-destructive", is_flag=True,
               help="Permit requests that may change or delete existing data.")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option("--cloud-metadata-probes", is_flag=True,
+              help="Let SSRF probes aim at cloud metadata addresses (169.254.169.254, ...).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--debug", is_flag=True, help="Re-raise crashing checks with their traceback.")
 def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tuple[str, ...],
          formats: tuple[str, ...], outputs: tuple[str, ...], output_dir: str | None,
-         fail_under: int, include: str | None, exclude: str | None, concurrency: int,
+         fail_under: int, fail_severity: str | None, baseline: str | None, fail_on_new: bool,
+         include: str | None, exclude: str | None, concurrency: int,
          rate: float | None, max_requests: int | None, timeout: float, deadline: float,
-         read_only: bool, allow_destructive: bool, insecure: bool, quiet: bool,
-         debug: bool) -> int:
+         read_only: bool, allow_destructive: bool, insecure: bool,
+         cloud_metadata_probes: bool, quiet: bool, debug: bool) -> int:
     """Scan the API at URL and report what is wrong with it."""
     if read_only and allow_destructive:
         raise UsageError("--read-only and --allow-destructive contradict each other")
     destinations = plan_outputs(formats, outputs, output_dir)
+    gate = Gate(fail_under=fail_under, fail_on_new=fail_on_new,
+                fail_severity=Severity(fail_severity.lower()) if fail_severity else None)
+    gate.validate(has_baseline=baseline is not None)
+    previous = read_baseline(baseline) if baseline is not None else None
     config = ScanConfig(
         target=url,
         openapi=openapi,
@@ -117,18 +133,40 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
         client=ClientOptions(concurrency=concurrency, rate=rate, max_requests=max_requests,
                              timeout=timeout, deadline=deadline, read_only=read_only,
                              allow_destructive=allow_destructive, verify_tls=not insecure),
-        checks=_csv(include),
-        skip_checks=_csv(exclude),
+        checks=split_list(include),
+        skip_checks=split_list(exclude),
         debug=debug,
+        cloud_metadata_probes=cloud_metadata_probes,
     )
-    result = run_scan(config, quiet=quiet)
+    result = annotated(run_scan(config, quiet=quiet), config, baseline, previous)
     write_reports(result, destinations)
     if not quiet and not any(d.path is None and d.format == "text" for d in destinations):
         # The summary goes wherever the report does not: stdout is kept clean for a piped report.
         to_stdout = all(d.path is not None for d in destinations)
         summary_console = sys.stdout if to_stdout else sys.stderr
         REPORTERS.get("text")(result, summary_console)
-    return 1 if result.score.value < fail_under else 0
+    failures = gate_failures(result, gate, result.baseline)
+    for reason in failures:
+        stderr.print(f"gate failed: {reason}", style="red", markup=False)
+    return 1 if failures else 0
+
+
+def annotated(result: ScanResult, config: ScanConfig, baseline: str | None,
+              previous: dict[str, Any] | None) -> AnnotatedResult:
+    """The result with the checks that ran and, given a baseline, what is new and fixed."""
+    from middlebrick.engine import select_checks
+
+    catalog = [
+        CheckInfo(id=c.id, title=c.title, category=c.category, severity=c.severity,
+                  confidence=c.confidence, description=c.description,
+                  remediation=c.remediation, cwe=c.cwe, owasp=c.owasp)
+        for c in select_checks(config.checks, config.skip_checks)
+    ]
+    comparison = None
+    if baseline is not None and previous is not None:
+        comparison = compare(previous, result.findings, source=baseline,
+                             checks_run={c.id for c in catalog})
+    return annotate(result, catalog=catalog, baseline=comparison)
 
 
 def run_scan(config: ScanConfig, *, quiet: bool = False) -> ScanResult:

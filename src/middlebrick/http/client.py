@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -85,6 +86,9 @@ class ScanClient:
                 max_keepalive_connections=self.options.concurrency,
             ),
         )
+        # Identities are the headers the user gave: a cookie a target sets (a sign-in's session)
+        # must never be replayed, or later "anonymous" requests would quietly be someone.
+        self._http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._rate = _RateLimiter(self.options.rate)
         self._started = time.monotonic()

@@ -36,7 +36,7 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "limit": {"in": "query", "description": "Page size.",
               "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}},
     "next": {"in": "query", "description": "The `next` cursor of the previous page.",
-             "schema": {"type": "string"}},
+             "schema": {"type": "string", "maxLength": 512}},
     "field": {"in": "query", "description": "Attribute to filter on.",
               "schema": {"type": "string", "enum": ["category", "name"]}},
     "value": {"in": "query", "description": "Value the filter attribute must equal.",

@@ -36,7 +36,10 @@ SCHEMAS: dict[str, Any] = {
     "Health": _object(["status"], {"status": {"type": "string", "enum": ["ok"]}}),
     "Login": _object(
         ["username", "password"],
-        {"username": _STRING, "password": {"type": "string", "format": "password"}},
+        {
+            "username": {"type": "string", "maxLength": 64},
+            "password": {"type": "string", "format": "password", "maxLength": 128},
+        },
         closed=True,
     ),
     "Token": _object(
@@ -47,7 +50,7 @@ SCHEMAS: dict[str, Any] = {
         ["username", "password"],
         {
             "username": {"type": "string", "pattern": "^[a-z0-9_]{3,32}$"},
-            "password": {"type": "string", "format": "password", "minLength": 8},
+            "password": {"type": "string", "format": "password", "minLength": 8, "maxLength": 128},
             "email": {"type": "string", "format": "email"},
             "display_name": {"type": "string", "maxLength": 64},
         },

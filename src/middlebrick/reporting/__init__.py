@@ -22,7 +22,7 @@ def reporter(name: str) -> Callable[[Reporter], Reporter]:
 
 
 def load_builtin() -> None:
-    from middlebrick.reporting import json, text  # noqa: F401
+    from middlebrick.reporting import html, json, junit, markdown, sarif, text  # noqa: F401
 
 
 __all__ = ["REPORTERS", "Reporter", "load_builtin", "reporter"]

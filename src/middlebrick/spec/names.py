@@ -5,6 +5,16 @@ from __future__ import annotations
 import re
 
 _PARAM = re.compile(r"^\{[^{}/]*\}$")
+_CURSOR = re.compile(
+    r"^(next|prev|previous|cursor|after|before|continuation|page_?token|next_?token|"
+    r"(exclusive_?)?start_?key|last_?evaluated_?key|marker|offset_?token)$|cursor",
+    re.IGNORECASE,
+)
+
+
+def is_cursor(name: str) -> bool:
+    """Is this parameter an opaque pagination cursor (which a scanner cannot make up)?"""
+    return _CURSOR.search(name) is not None
 
 
 def is_param(segment: str) -> bool:
