@@ -158,6 +158,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def _fail(self, status: int) -> None:
         assert self.transport is not None
+        Stats.served += 1  # a malformed request is still a request the scanner sent
         self.transport.write(_response(status, _json({"error": REASONS[status]}), close=True))
         self.transport.close()
 

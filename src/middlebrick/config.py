@@ -22,6 +22,8 @@ class ScanConfig:
     debug: bool = False  # re-raise a crashing check instead of recording it
     # Opt-in only: SSRF payloads aimed at cloud metadata addresses (never in tests).
     cloud_metadata_probes: bool = False
+    # Requests in the bounded burst the rate-limit check sends (never a load test).
+    rate_limit_burst: int = 20
 
     @property
     def has_user_b(self) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from middlebrick.checks.authn_flows import first_flow, plan_attempt, wrong_password
-from middlebrick.checks.authn_support import anonymous, explored_ok, ok, rate_limited
+from middlebrick.checks.authn_support import explored_ok, ok, rate_limited
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Finding, Severity
@@ -46,12 +46,12 @@ class Burst:
     seconds: float
 
 
-async def burst(send: Callable[[], Awaitable[Exchange]]) -> Burst:
-    """Up to BURST_SIZE requests in small concurrent batches; stops at the first push-back."""
+async def burst(send: Callable[[], Awaitable[Exchange]], total: int = BURST_SIZE) -> Burst:
+    """Up to `total` requests in small concurrent batches; stops at the first push-back."""
     started = time.monotonic()
     sent: list[Exchange] = []
-    while len(sent) < BURST_SIZE and time.monotonic() - started < BURST_SECONDS:
-        size = min(BATCH_SIZE, BURST_SIZE - len(sent))
+    while len(sent) < total and time.monotonic() - started < BURST_SECONDS:
+        size = min(BATCH_SIZE, total - len(sent))
         batch = await asyncio.gather(*(send() for _ in range(size)))
         sent.extend(batch)
         hit = next((x for x in batch if rate_limited(x)), None)
@@ -74,10 +74,7 @@ async def _own_not_found(ctx: CheckContext, x: Exchange) -> bool:
     target = str(url.copy_with(path=missing))
     if not ctx.client.allowed("POST", target):
         return False
-    headers = {
-        **anonymous(ctx),
-        "Content-Type": x.request_headers.get("content-type", "text/plain"),
-    }
+    headers = {"Content-Type": x.request_headers.get("content-type", "text/plain")}
     other = await ctx.request(
         "POST", target, identity=None, headers=headers, content=x.request_body
     )
@@ -102,14 +99,14 @@ async def _login(ctx: CheckContext) -> Finding | None:
 
     async def attempt() -> Exchange:
         guess = plan_attempt(ctx, flow, user, wrong_password())
-        return await ctx.send(guess, identity=None, headers=anonymous(ctx))
+        return await ctx.send(guess, identity=None)
 
-    b = await burst(attempt)
+    b = await burst(attempt, ctx.config.rate_limit_burst)
     reached = len([x for x in b.sent if _reached(x)]) >= 0.8 * len(b.sent)
     if not reached and all(x.status == 404 for x in b.sent):
         reached = await _own_not_found(ctx, b.sent[0])  # "no such user" is an answer too
     # Mostly 400/404/5xx means the guesses never reached the password check: no verdict.
-    if b.pushback is not None or len(b.sent) < BURST_SIZE or not reached:
+    if b.pushback is not None or len(b.sent) < ctx.config.rate_limit_burst or not reached:
         return None
     return ctx.finding(
         exchange=b.sent[0],
@@ -151,8 +148,9 @@ async def _expensive(ctx: CheckContext) -> Finding | None:
     async def again() -> Exchange:
         return await ctx.request("GET", url, identity=identity, operation=op)
 
-    b = await burst(again)
-    if b.pushback is not None or len(b.sent) < BURST_SIZE or not all(map(ok, b.sent)):
+    total = ctx.config.rate_limit_burst
+    b = await burst(again, total)
+    if b.pushback is not None or len(b.sent) < total or not all(map(ok, b.sent)):
         return None
     finding = ctx.finding(
         exchange=b.sent[0],

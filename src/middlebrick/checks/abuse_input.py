@@ -1,8 +1,9 @@
-"""Oversized input: page sizes honoured far beyond any sane maximum, megabyte strings accepted.
+"""Oversized input: page sizes honoured far beyond any sane maximum, huge strings accepted.
 
 A page size counts only when the answer really holds more items than the documented maximum
 (or 100 when none is documented): a service that clamps silently is fine. A body counts when
-a 1 MiB string in a field without `maxLength` gets a 2xx. Only requests safe mode allows.
+a 256 KiB string in a free-text field (without `maxLength` first, else one whose limit is only
+written down) gets a 2xx, or reaches DynamoDB's item-size check. Only requests safe mode allows.
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ if TYPE_CHECKING:
 
 HUGE_PAGE = 100_000
 DEFAULT_CAP = 100
-BIG_STRING = 1024 * 1024
+# 256 KiB: a thousand times any sane text field, yet small enough for one DynamoDB item (400 KB
+# at most), so a service that stores it without checking visibly accepts it.
+BIG_STRING = 256 * 1024
+# Passed through to DynamoDB unchecked, a bigger value dies there; some services say so.
+_DYNAMODB_TOO_BIG = re.compile(r"Item size (to update )?has exceeded the maximum allowed size")
 MAX_PAGE_OPERATIONS = 3
 MAX_BODY_OPERATIONS = 2
 _PAGE = re.compile(
     r"^(limit|per_?page|page_?size|size|count|max_?results|max_?items|top|first|take|rows|"
     r"results_?per_?page|max|n)$"
 )
+_ID = re.compile(r"(^|_)(id|ids|uuid|guid|key|pk)$")
 # Formats whose values a server parses (a huge one fails parsing rather than being stored).
 _PARSED_FORMATS = frozenset({"date", "date-time", "time", "uuid", "email", "uri", "ipv4", "ipv6"})
 
@@ -83,35 +89,59 @@ async def _page_sizes(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-def _big_field(props: Mapping[str, Mapping[str, Any]]) -> str | None:
-    for name, schema in props.items():
-        if schema.get("type", "string") != "string" or "maxLength" in schema:
+def _free_text(name: str, schema: Mapping[str, Any]) -> int | None:
+    """0 for a free-text string without maxLength, 1 for one whose limit is only documented
+    (a server that enforces it answers 4xx), None for anything else (ids, formats, enums)."""
+    if schema.get("type", "string") != "string" or _ID.search(to_snake(name)):
+        return None
+    if any(k in schema for k in ("enum", "const", "pattern", "readOnly")):
+        return None
+    if schema.get("format") in _PARSED_FORMATS:
+        return None
+    return 1 if "maxLength" in schema else 0
+
+
+def _limit(schema: Mapping[str, Any]) -> str:
+    limit = schema.get("maxLength")
+    return "no maxLength" if limit is None else f"documented maxLength {limit}, not enforced"
+
+
+def _candidates(ctx: CheckContext) -> list[tuple[Operation, str]]:
+    """(operation, field) to inflate, unbounded fields first, one field per operation."""
+    if ctx.spec is None:
+        return []
+    # A login or reset never stores what it is sent; an operation A may not use says nothing.
+    skip = {f.op.key for kind in ("login", "reset") for f in flows(ctx, kind)}
+    skip |= {
+        x.operation.key
+        for x in ctx.exchanges
+        if x.operation and x.identity == "a" and x.status in (401, 403)
+    }
+    ranked: list[tuple[int, int, Operation, str]] = []
+    for i, op in enumerate(ctx.operations):
+        body = op.request_body
+        if body is None or "json" not in body.content_type or op.key in skip:
             continue
-        if any(k in schema for k in ("enum", "const", "pattern", "readOnly")):
+        if op.method not in ("POST", "PUT", "PATCH"):
             continue
-        if schema.get("format") in _PARSED_FORMATS:
-            continue
-        return name
-    return None
+        fields = [
+            (rank, name)
+            for name, schema in body_properties(ctx.spec, op).items()
+            if (rank := _free_text(name, schema)) is not None
+        ]
+        if fields:
+            rank, name = min(fields, key=lambda f: f[0])
+            ranked.append((rank, i, op, name))
+    return [(op, name) for *_, op, name in sorted(ranked, key=lambda r: r[:2])]
 
 
 async def _bodies(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     sent = 0
-    # A login or reset never stores what it is sent: nothing to learn there.
-    flow_ops = {f.op.key for kind in ("login", "reset") for f in flows(ctx, kind)}
-    for op in ctx.operations:
-        body = op.request_body
-        if ctx.spec is None or body is None or "json" not in body.content_type:
-            continue
-        if op.key in flow_ops or op.method not in ("POST", "PUT", "PATCH"):
-            continue
-        if sent >= MAX_BODY_OPERATIONS:
-            continue
+    for op, field in _candidates(ctx):
+        if sent >= MAX_BODY_OPERATIONS or ctx.spec is None:
+            break
         props = body_properties(ctx.spec, op)
-        field = _big_field(props)
-        if field is None:
-            continue
         values = {**account_fields(props), field: "A" * BIG_STRING}
         plan = ctx.plan(op, **values)
         if not ctx.client.allowed(plan.method, plan.path, plan.path_values.values()):
@@ -119,15 +149,17 @@ async def _bodies(ctx: CheckContext) -> list[Finding]:
         sent += 1
         x: Exchange = await ctx.send(plan)
         if ok(x):
-            findings.append(
-                ctx.finding(
-                    exchange=x,
-                    operation=op,
-                    discriminator=f"body:{field}",
-                    note=f"a {BIG_STRING // 1024} KiB string in `{field}` (no maxLength) was "
-                    f"accepted with {x.status}",
-                )
+            outcome = f"was accepted with {x.status}"
+        elif x.status >= 500 and _DYNAMODB_TOO_BIG.search(x.text[:4000]):
+            outcome = "went unchecked all the way to DynamoDB, which refused the item"
+        else:
+            continue
+        size = f"a {BIG_STRING // 1024} KiB string in `{field}` ({_limit(props[field])})"
+        findings.append(
+            ctx.finding(
+                exchange=x, operation=op, discriminator=f"body:{field}", note=f"{size} {outcome}"
             )
+        )
     return findings
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from middlebrick.checks.authn_support import (
-    anonymous,
     credential_variant,
     denied,
     explored_ok,
@@ -86,28 +85,27 @@ def _probes(ctx: CheckContext, ref: Exchange, anon: Exchange) -> dict[str, Probe
     """Each bypass attempt, sent only when its turn comes; None when it does not apply."""
     op = ref.operation
     url = httpx.URL(ref.url)
-    bare = anonymous(ctx)
 
     async def get(target: str, headers: Mapping[str, str], method: str = "GET") -> Exchange:
         return await ctx.request(method, target, identity=None, headers=headers, operation=op)
 
     async def invalid() -> Exchange:
-        return await get(ref.url, {**bare, **credential_variant(ctx, lambda _: _GARBAGE)})
+        return await get(ref.url, credential_variant(ctx, lambda _: _GARBAGE))
 
     async def null() -> Exchange:
-        return await get(ref.url, {**bare, **credential_variant(ctx, lambda _: "null")})
+        return await get(ref.url, credential_variant(ctx, lambda _: "null"))
 
     async def slash() -> Exchange | None:
         if url.path.endswith("/"):
             return None
-        return await get(str(url.copy_with(path=url.path + "/")), bare)
+        return await get(str(url.copy_with(path=url.path + "/")), {})
 
     async def case() -> Exchange | None:
         swapped = _swap_case(ref.url)
-        return await get(swapped, bare) if swapped else None
+        return await get(swapped, {}) if swapped else None
 
     async def head() -> Exchange | None:
-        x = await get(ref.url, bare, "HEAD")
+        x = await get(ref.url, {}, "HEAD")
         # HEAD has no body: its Content-Length must be that of A's answer, not of the refusal.
         length = x.headers.get("content-length", "")
         size = len(ref.body)
@@ -121,13 +119,13 @@ def _probes(ctx: CheckContext, ref: Exchange, anon: Exchange) -> dict[str, Probe
         if not ctx.client.allowed("POST", ref.url, path_values(op, ctx.spec, ref.url)):
             return None
         names = ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
-        headers = {**bare, **dict.fromkeys(names, "GET")}
+        headers = dict.fromkeys(names, "GET")
         return await get(ref.url, headers, "POST")
 
     async def rewrite() -> Exchange:
         target = f"{url.scheme}://{url.netloc.decode('ascii')}/"
         path = url.raw_path.decode("ascii")
-        return await get(target, {**bare, "X-Original-URL": path, "X-Rewrite-URL": path})
+        return await get(target, {"X-Original-URL": path, "X-Rewrite-URL": path})
 
     return {
         "invalid-credential": invalid,
@@ -217,8 +215,7 @@ async def missing_authentication(ctx: CheckContext) -> list[Finding]:
             if op.secured and _declared_match(ctx, op, ref.json()):
                 findings.append(_open(ctx, op, ref, None))
             continue
-        bare = anonymous(ctx)
-        anon = await ctx.request("GET", ref.url, identity=None, headers=bare, operation=op)
+        anon = await ctx.request("GET", ref.url, identity=None, operation=op)
         if op.secured and served_like(anon, ref):
             findings.append(_open(ctx, op, anon, ref))
             continue

@@ -19,7 +19,7 @@ from middlebrick.checks.authn_flows import (
     plan_attempt,
     wrong_password,
 )
-from middlebrick.checks.authn_support import anonymous, median, pushed_back
+from middlebrick.checks.authn_support import median, pushed_back
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Finding, Severity
@@ -58,7 +58,7 @@ async def _probe(ctx: CheckContext, flow: Flow, known: str, order: str) -> list[
         plan = plan_attempt(ctx, flow, user, wrong_password())
         if not ctx.client.allowed(plan.method, plan.path):
             return None
-        x = await ctx.send(plan, identity=None, headers=anonymous(ctx))
+        x = await ctx.send(plan, identity=None)
         # Push-back, errors or a successful login: the answers no longer compare.
         if pushed_back(x) or x.status == 0 or x.status >= 500:
             return None
@@ -146,7 +146,7 @@ async def _registration(ctx: CheckContext) -> Finding | None:
     plan = plan_attempt(ctx, flow, known, f"Mb-Pass-{secrets.token_hex(6)}-9")
     if not ctx.client.allowed(plan.method, plan.path):
         return None
-    x = await ctx.send(plan, identity=None, headers=anonymous(ctx))
+    x = await ctx.send(plan, identity=None)
     if x.status != 409 and not (400 <= x.status < 500 and _TAKEN.search(x.text[:2000])):
         return None
     return ctx.finding(

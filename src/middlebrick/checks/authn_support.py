@@ -1,4 +1,4 @@
-"""What the authentication and abuse checks share: JSON shapes, anonymous requests, credentials.
+"""What the authentication and abuse checks share: JSON shapes, push-back, credentials.
 
 Proof that a request was served "as if authenticated" is structural: the answer has the same
 JSON shape as the answer user A got, not the same bytes (timestamps, ids and order vary).
@@ -30,17 +30,6 @@ _LOCKOUT = re.compile(
     r"slow down|captcha|throttl",
     re.I,
 )
-
-
-def anonymous(ctx: CheckContext) -> dict[str, str]:
-    """Headers that make a request carry no credentials at all.
-
-    The HTTP client keeps a cookie jar: once any answer set a cookie, it rides along on every
-    later request, so a session cookie could turn an "anonymous" probe into a signed-in one. An
-    explicit (empty) Cookie header keeps the jar out; it is only sent when the jar may be used.
-    """
-    jar = any("set-cookie" in x.headers for x in ctx.client.exchanges)
-    return {"Cookie": ""} if jar else {}
 
 
 def ok(x: Exchange) -> bool:

@@ -21,7 +21,7 @@ from middlebrick.checks.authn_jwt import (
     guess_secret,
     with_claims,
 )
-from middlebrick.checks.authn_support import anonymous, denied, explored_ok, ok, served_like
+from middlebrick.checks.authn_support import denied, explored_ok, ok, served_like
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.evidence import mask_secret
 from middlebrick.http.exchange import Exchange
@@ -41,10 +41,9 @@ class _Token:
     origin: str
     source: Exchange | None = None  # the answer that handed it out
 
-    def presented(self, ctx: CheckContext, raw: str) -> dict[str, str]:
-        """The token's headers with `raw` in its place, and no other credential."""
-        swapped = {k: v.replace(self.jwt.raw, raw) for k, v in self.headers.items()}
-        return {**anonymous(ctx), **swapped}
+    def presented(self, raw: str) -> dict[str, str]:
+        """The token's headers with `raw` in its place."""
+        return {k: v.replace(self.jwt.raw, raw) for k, v in self.headers.items()}
 
 
 def _tokens(ctx: CheckContext) -> list[_Token]:
@@ -99,17 +98,17 @@ async def _oracle(ctx: CheckContext, token: _Token) -> Exchange | None:
     """A secured GET answered 2xx with the token, 401/403 anonymously and with garbage."""
     for candidate in _candidates(ctx, token):
         url, op = candidate.url, candidate.operation
-        anon = await ctx.request("GET", url, identity=None, headers=anonymous(ctx), operation=op)
+        anon = await ctx.request("GET", url, identity=None, operation=op)
         if not denied(anon):
             continue
         junk = await ctx.request(
-            "GET", url, identity=None, headers=token.presented(ctx, _GARBAGE), operation=op
+            "GET", url, identity=None, headers=token.presented(_GARBAGE), operation=op
         )
         if not denied(junk):
             continue  # any token opens it: authn.missing-authentication's business
         ref = candidate
         if token.identity is None:
-            headers = token.presented(ctx, token.jwt.raw)
+            headers = token.presented(token.jwt.raw)
             ref = await ctx.request("GET", url, identity=None, headers=headers, operation=op)
         if ok(ref) and ref.json() is not None:
             return ref
@@ -174,7 +173,7 @@ async def _forge(ctx: CheckContext, token: _Token, done: set[str]) -> list[Findi
         skip = forgery.kind == "alg-none" and "unverified-signature" in done
         if ref is None or forgery.kind in done or skip:
             continue
-        headers = token.presented(ctx, forgery.raw)
+        headers = token.presented(forgery.raw)
         x = await ctx.request(
             "GET", ref.url, identity=None, headers=headers, operation=ref.operation
         )

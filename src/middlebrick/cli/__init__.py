@@ -9,6 +9,8 @@ import click
 from middlebrick import __version__
 from middlebrick.cli.auditcmd import audit
 from middlebrick.cli.common import run_guarded
+from middlebrick.cli.dashboardcmd import dashboard
+from middlebrick.cli.historycmd import history
 from middlebrick.cli.labcmd import demo, lab
 from middlebrick.cli.scancmd import checks, scan
 
@@ -24,6 +26,8 @@ cli.add_command(checks)
 cli.add_command(lab)
 cli.add_command(demo)
 cli.add_command(audit)
+cli.add_command(history)
+cli.add_command(dashboard)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -108,6 +108,8 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
 @click.option("--cloud-metadata-probes", is_flag=True,
               help="Let SSRF probes aim at cloud metadata addresses (169.254.169.254, ...).")
+@click.option("--rate-limit-burst", type=click.IntRange(5, 200), default=20, show_default=True,
+              help="Requests in the bounded burst that tests rate limiting.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--debug", is_flag=True, help="Re-raise crashing checks with their traceback.")
 def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tuple[str, ...],
@@ -116,7 +118,8 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
          include: str | None, exclude: str | None, concurrency: int,
          rate: float | None, max_requests: int | None, timeout: float, deadline: float,
          read_only: bool, allow_destructive: bool, insecure: bool,
-         cloud_metadata_probes: bool, quiet: bool, debug: bool) -> int:
+         cloud_metadata_probes: bool, rate_limit_burst: int, quiet: bool,
+         debug: bool) -> int:
     """Scan the API at URL and report what is wrong with it."""
     if read_only and allow_destructive:
         raise UsageError("--read-only and --allow-destructive contradict each other")
@@ -137,6 +140,7 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
         skip_checks=split_list(exclude),
         debug=debug,
         cloud_metadata_probes=cloud_metadata_probes,
+        rate_limit_burst=rate_limit_burst,
     )
     result = annotated(run_scan(config, quiet=quiet), config, baseline, previous)
     write_reports(result, destinations)

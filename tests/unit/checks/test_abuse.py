@@ -86,6 +86,13 @@ def test_login_without_any_limit_is_found_on_the_login_operation():
     assert len({json.loads(x.request_body)["password"] for x in guesses}) == BURST_SIZE
 
 
+def test_the_burst_size_is_the_users_to_choose():
+    sent: list = []
+    findings = scan_check(CHECK, shop(), DOC, sent=sent, rate_limit_burst=8)
+    assert [f.endpoint.path for f in findings if f.endpoint and f.endpoint.path == "/login"]
+    assert len(guessed(sent)) == 8
+
+
 @pytest.mark.parametrize("limit", ["429", "lockout", "headers", "validation"])
 def test_a_limit_a_lockout_announced_limits_or_no_verdict_are_fine(limit):
     sent: list = []

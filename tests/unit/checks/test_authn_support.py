@@ -59,6 +59,7 @@ def scan_check(
     allow_destructive: bool = False,
     base_url: str = "http://api.test",
     sent: list[Exchange] | None = None,
+    rate_limit_burst: int = 20,
 ) -> list[Finding]:
     """Explore `document` as A (and B), then run one check; `sent` collects every exchange."""
     identities = {"a": dict(headers_a or {})}
@@ -68,7 +69,11 @@ def scan_check(
         identities=identities, read_only=read_only, allow_destructive=allow_destructive
     )
     config = ScanConfig(
-        target=base_url, headers_a=identities["a"], headers_b=dict(headers_b or {}), client=options
+        target=base_url,
+        headers_a=identities["a"],
+        headers_b=dict(headers_b or {}),
+        client=options,
+        rate_limit_burst=rate_limit_burst,
     )
     spec = parse_spec(json.dumps(document), source="memory.json") if document else None
     transport = target if isinstance(target, httpx.AsyncBaseTransport) else None

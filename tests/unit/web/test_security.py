@@ -1,0 +1,101 @@
+"""The dashboard's own defences: CSRF, the access token, the Host check, strict headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from middlebrick.storage import History
+from middlebrick.web import create_app
+from middlebrick.web.security import is_loopback, required_token
+
+from .forms import csrf
+
+TOKEN = "t0ken-for-tests"
+
+
+def test_every_response_carries_the_strict_headers(client):
+    for path in ("/", "/scan", "/schedules", "/static/dashboard.js", "/nowhere"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script_or_style(client, history: History):
+    from storage.samples import result
+
+    scan_id = history.record(result())
+    for path in ("/", f"/scans/{scan_id}", f"/target?url={result().target}", "/scan",
+                 "/schedules"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html and " style=" not in html and "<style" not in html
+        assert "onclick" not in html and "javascript:" not in html
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, history: History):
+    for path in ("/scan", "/schedules", "/schedules/1/delete", "/schedules/1/run"):
+        assert client.post(path, data={"url": "http://127.0.0.1:9"}).status_code == 400
+    token = csrf(client)
+    wrong = client.post("/scan", data={"url": "http://127.0.0.1:9", "csrf_token": token + "x"})
+    assert wrong.status_code == 400
+    assert history.schedules.all() == []
+
+
+def test_a_cross_origin_post_is_refused_even_with_the_token(client):
+    token = csrf(client)
+    response = client.post("/schedules", data={"csrf_token": token},
+                           headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    null_origin = client.post("/schedules", data={"csrf_token": token},
+                              headers={"Origin": "null"})
+    assert null_origin.status_code == 403
+
+
+def test_without_a_token_only_loopback_host_names_are_answered(client):
+    assert client.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 200
+    assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
+    rebound = client.get("/", headers={"Host": "attacker.example:8765"})
+    assert rebound.status_code == 400
+
+
+@pytest.fixture
+def guarded(history: History):
+    return create_app(history, token=TOKEN).test_client()
+
+
+def test_with_a_token_every_request_needs_it(guarded):
+    for path in ("/", "/scans/1", "/static/dashboard.css", "/jobs/x.json"):
+        assert guarded.get(path).status_code == 401
+    assert guarded.get("/", headers={"X-Middlebrick-Token": "nope"}).status_code == 401
+    assert guarded.get("/", headers={"X-Middlebrick-Token": TOKEN}).status_code == 200
+    assert guarded.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    # with a token, any Host is fine: the dashboard was meant to be reached from elsewhere
+    assert guarded.get("/", headers={"X-Middlebrick-Token": TOKEN,
+                                     "Host": "scanner.lan:8765"}).status_code == 200
+
+
+def test_the_printed_link_sets_a_cookie_and_drops_the_token_from_the_address(guarded):
+    assert guarded.get("/?token=wrong").status_code == 401
+    response = guarded.get(f"/target?url=http://a.test&token={TOKEN}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/target?url=http%3A%2F%2Fa.test"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert guarded.get("/").status_code == 200  # the cookie now opens every page
+    token = csrf(guarded)
+    added = guarded.post("/schedules", data={"csrf_token": token, "url": "http://127.0.0.1:9",
+                                             "interval": "30"})
+    assert added.status_code == 303
+
+
+def test_a_token_is_required_beyond_loopback():
+    assert required_token("127.0.0.1", None) is None
+    assert required_token("::1", None) is None
+    assert required_token("localhost", "given") == "given"
+    generated = required_token("0.0.0.0", None)
+    assert generated and len(generated) >= 24
+    assert required_token("192.168.1.20", "mine") == "mine"
+    assert [is_loopback(h) for h in ("127.0.0.2", "[::1]", "10.0.0.1", "evil.localhost.com")] == [
+        True, True, False, False]
