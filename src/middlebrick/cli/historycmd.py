@@ -54,8 +54,8 @@ def history(target: str | None, db: str | None, fmt: str, limit: int) -> None:
     by_target: dict[str, list[ScanSummary]] = {}
     for s in scans:  # newest first, so targets come in order of their latest scan
         by_target.setdefault(s.target, []).append(s)
-    for name, rows in by_target.items():
-        out.print(_table(rows, changes, title=safe(name)))
+    for name, of_target in by_target.items():
+        out.print(_table(of_target, changes, title=safe(name)))
     out.print(Text(f"history: {where}", style="dim"))
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from werkzeug.test import Client
 
 from middlebrick.config import ScanConfig
 from middlebrick.engine import scan
 from middlebrick.http.client import ClientOptions
 from middlebrick.models import Finding, ScanResult
+
+from support.mock import wsgi_handler as wsgi  # noqa: F401  (re-exported)
 
 TARGET = "http://127.0.0.1:9"
 Handler = Callable[[httpx.Request], Any]
@@ -55,26 +56,6 @@ def found(result: ScanResult, check_id: str) -> list[Finding]:
 def where(findings: list[Finding]) -> set[tuple[str, str]]:
     """(method, path template) of each finding."""
     return {(f.endpoint.method, f.endpoint.path) for f in findings if f.endpoint}
-
-
-def wsgi(app: Callable[..., Any]) -> Handler:
-    """A handler answering through a WSGI app, without a cookie jar of its own."""
-    client = Client(app, use_cookies=False)
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() != "host"]
-        answer = client.open(
-            request.url.raw_path.decode("ascii"),
-            method=request.method,
-            headers=headers,
-            data=request.content,
-            base_url=f"{request.url.scheme}://{request.headers['host']}",
-        )
-        return httpx.Response(
-            answer.status_code, headers=list(answer.headers.items()), content=answer.get_data()
-        )
-
-    return handle
 
 
 def reply(status: int, body: Any = None, **headers: str) -> httpx.Response:

@@ -1,29 +1,5 @@
-"""Serve a WSGI app (a real Flask app, a real Werkzeug debugger) to httpx.MockTransport."""
+"""Kept for the tests that import it from here: see tests/support/mock.py."""
 
-from __future__ import annotations
+from support.mock import wsgi_handler
 
-from collections.abc import Callable
-from typing import Any
-
-import httpx
-from werkzeug.test import Client
-
-
-def wsgi_handler(app: Callable[..., Any]) -> Callable[[httpx.Request], httpx.Response]:
-    """A MockTransport handler answering through `app`, Host header included."""
-    client = Client(app)
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() != "host"]
-        answer = client.open(
-            request.url.raw_path.decode("ascii"),
-            method=request.method,
-            headers=headers,
-            data=request.content,
-            base_url=f"{request.url.scheme}://{request.headers['host']}",
-        )
-        return httpx.Response(
-            answer.status_code, headers=list(answer.headers.items()), content=answer.get_data()
-        )
-
-    return handle
+__all__ = ["wsgi_handler"]

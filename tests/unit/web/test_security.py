@@ -53,6 +53,16 @@ def test_a_cross_origin_post_is_refused_even_with_the_token(client):
     assert null_origin.status_code == 403
 
 
+def test_a_same_origin_post_is_accepted_and_pages_keep_their_origin(client, history: History):
+    token = csrf(client, "/schedules")
+    response = client.post("/schedules", headers={"Origin": "http://localhost"},
+                           data={"csrf_token": token, "url": "http://127.0.0.1:9",
+                                 "interval": "5"})
+    assert response.status_code == 303 and len(history.schedules.all()) == 1
+    # with `no-referrer` browsers would post our own forms as `Origin: null`
+    assert client.get("/").headers["Referrer-Policy"] == "same-origin"
+
+
 def test_without_a_token_only_loopback_host_names_are_answered(client):
     assert client.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 200
     assert client.get("/", headers={"Host": "[::1]:8765"}).status_code == 200
