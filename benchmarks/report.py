@@ -84,18 +84,6 @@ def render(results: dict[str, Any]) -> str:
                 f"{lv['scanner_cpu_share']:.0%} | {lv['target_cpu_us_per_request']:.1f} | "
                 f"{lv['target_busy']:.0%} |")
 
-    whatif = results.get("what_if") or []
-    if whatif:
-        variants = list(dict.fromkeys(str(w["variant"]) for w in whatif))
-        lines += ["", "**What if** (ScanClient GETs, best round; fixes applied from outside "
-                  "`src/`, see benchmarks/whatif.py): req/s (CPU ms/req)", "",
-                  "| concurrency | " + " | ".join(variants) + " |",
-                  "|---:|" + "---:|" * len(variants)]
-        for level in dict.fromkeys(w["concurrency"] for w in whatif):
-            cells = [f"{_n(w['requests_per_s'])} ({w['cpu_ms_per_request']:.3f})"
-                     for w in whatif if w["concurrency"] == level]
-            lines.append(f"| {level} | " + " | ".join(cells) + " |")
-
     rows = []
     scan = (results.get("full_scan") or {}).get("median")
     if scan:

@@ -48,9 +48,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scan-timeout", type=float, default=60.0)
     p.add_argument("--schemathesis-examples", type=int, default=10,
                    help="schemathesis --max-examples (per operation)")
-    p.add_argument("--what-if", default="1,8,32,128", metavar="LEVELS",
-                   help="concurrencies for the what-if runs (sniffio, sharded pool); '' = none")
-    p.add_argument("--what-if-seconds", type=float, default=1.0, help="one what-if round")
     p.add_argument("--skip-target-alone", action="store_true", help="no wrk/raw-socket run")
     p.add_argument("--skip-scan", action="store_true", help="no full middlebrick scan")
     p.add_argument("--skip-schemathesis", action="store_true")
@@ -61,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--name", default=None, help="results file stem (default: latest; quick)")
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.seconds, args.scan_runs, args.what_if_seconds = 1, 0.5, 1, 0.5
+        args.rounds, args.seconds, args.scan_runs = 1, 0.5, 1
         args.schemathesis_examples = min(args.schemathesis_examples, 2)
     # A smoke run never overwrites the results the README quotes.
     args.name = args.name or ("quick" if args.quick else "latest")
@@ -148,14 +145,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results["client"].append(found.to_dict())
             print(f"  ScanClient concurrency {level}: {found.median.rps:,.0f} req/s, "
                   f"{found.median.cpu_ms_per_request:.3f} ms CPU/request", file=sys.stderr)
-
-        what_if_levels = [int(x) for x in args.what_if.split(",") if x.strip()]
-        if what_if_levels:
-            from whatif import what_if
-
-            results["what_if"] = what_if(target, what_if_levels, rounds=min(args.rounds, 2),
-                                         seconds=args.what_if_seconds,
-                                         max_requests=args.max_requests)
 
         if args.profile:
             from profiling import profile_client

@@ -115,27 +115,41 @@ def build_history(history: History) -> dict[str, int]:
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     shown: dict[str, int] = {}
-    story = [Config(debugger=True, cors=True), Config(debugger=True, cors=True),
-             Config(cors=True), Config(cors=True), Config(cors=False), Config(headers=True),
-             Config(headers=True), Config(headers=True, cors=True)]
-    state = Config()
-    with served(catalog_api(state)) as url:
-        for n, step in enumerate(story):
-            state.__dict__.update(step.__dict__)
-            when = now - timedelta(days=len(story) - 1 - n, hours=3, minutes=7 * n)
-            shown["catalog"] = record_at(history, ScanConfig(target=url), when)
+    stories = {
+        "catalog": [Config(debugger=True, cors=True), Config(debugger=True, cors=True),
+                    Config(cors=True), Config(cors=True), Config(), Config(headers=True),
+                    Config(headers=True), Config(headers=True, cors=True)],
+        "pricing": [Config(), Config(), Config(), Config(headers=True), Config(headers=True)],
+    }
+    for name, story in stories.items():
+        state = Config()
+        with served(catalog_api(state)) as url:
+            for n, step in enumerate(story):
+                state.__dict__.update(step.__dict__)
+                when = now - timedelta(days=len(story) - 1 - n, hours=3 + n % 3, minutes=7 * n)
+                shown[name] = record_at(history, ScanConfig(target=url), when)
     with start_lab() as lab:
-        for twin, days in ((lab.hardened, (6, 4, 2, 0)), (lab.vulnerable, (5, 3, 1, 0))):
-            name, _, value = twin.auth_header("alice").partition(":")
-            b_name, _, b_value = twin.auth_header("bob").partition(":")
-            config = ScanConfig(target=twin.url, openapi=twin.openapi_url,
-                                headers_a={name.strip(): value.strip()},
-                                headers_b={b_name.strip(): b_value.strip()},
-                                client=ClientOptions(deadline=120.0))
-            for d in days:
-                shown[twin.name] = record_at(history, config,
-                                             now - timedelta(days=d, hours=1, minutes=d * 11))
+        # The vulnerable twin's first scans ran as one user; then the team added a second
+        # test user to the schedule, and the cross-user (BOLA) checks had someone to test.
+        for twin, runs in ((lab.hardened, ((6, True), (4, True), (2, True), (0, True))),
+                           (lab.vulnerable, ((5, False), (3, False), (1, True), (0, True)))):
+            for days, with_b in runs:
+                config = _twin_config(twin, with_b)
+                scan_id = record_at(history, config,
+                                    now - timedelta(days=days, hours=1, minutes=days * 11))
+                if twin is lab.vulnerable and with_b and "vulnerable" not in shown:
+                    shown["vulnerable"] = scan_id
     return shown
+
+
+def _twin_config(twin: Any, with_b: bool) -> ScanConfig:
+    def header(user: str) -> dict[str, str]:
+        name, _, value = twin.auth_header(user).partition(":")
+        return {name.strip(): value.strip()}
+
+    return ScanConfig(target=twin.url, openapi=twin.openapi_url, headers_a=header("alice"),
+                      headers_b=header("bob") if with_b else {},
+                      client=ClientOptions(deadline=120.0))
 
 
 def shoot(base: str, shown: dict[str, int], history: History, out: Path) -> list[Path]:

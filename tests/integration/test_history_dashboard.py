@@ -205,7 +205,7 @@ def test_the_dashboard_command_serves_until_interrupted(tmp_path: Path):
         assert opened.status_code == 200 and "No scans yet" in opened.text
         assert opened.headers["X-Frame-Options"] == "DENY"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # what a service manager sends
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "dashboard stopped" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 from rich.console import Console
@@ -46,6 +47,7 @@ def dashboard(host: str, port: int, db: str | None, token: str | None, no_schedu
         out.print(Text("middlebrick dashboard: ", style="bold") + Text(server.login_url))
         out.print(Text(f"history: {history.display_url}", style="dim"))
         out.print(Text("Press Ctrl-C to stop.", style="dim"))
+        signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly under a service manager
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -53,3 +55,7 @@ def dashboard(host: str, port: int, db: str | None, token: str | None, no_schedu
         finally:
             server.server.server_close()
     out.print(Text("dashboard stopped", style="dim"))
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt

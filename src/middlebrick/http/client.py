@@ -18,6 +18,7 @@ import httpx
 
 from middlebrick.errors import BudgetExhausted, DeadlineReached, UnsafeRequestBlocked
 from middlebrick.http.exchange import Exchange
+from middlebrick.http.pool import ShardedTransport
 from middlebrick.spec.model import SAFE_METHODS
 
 if TYPE_CHECKING:
@@ -76,15 +77,12 @@ class ScanClient:
         self.base_url = base_url.rstrip("/")
         self.options = options or ClientOptions()
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=transport
+            or ShardedTransport(self.options.concurrency, verify=self.options.verify_tls),
             timeout=httpx.Timeout(self.options.timeout),
             follow_redirects=False,
             verify=self.options.verify_tls,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(
-                max_connections=self.options.concurrency,
-                max_keepalive_connections=self.options.concurrency,
-            ),
         )
         # Identities are the headers the user gave: a cookie a target sets (a sign-in's session)
         # must never be replayed, or later "anonymous" requests would quietly be someone.

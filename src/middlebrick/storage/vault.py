@@ -10,10 +10,12 @@ import os
 import stat
 import time
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
 
 from middlebrick.errors import MiddlebrickError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class SecretUnreadable(MiddlebrickError):
@@ -31,6 +33,8 @@ class Vault:
         return self._cipher().encrypt(plain.encode()).decode("ascii")
 
     def decrypt(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._cipher().decrypt(token.encode("ascii")).decode()
         except (InvalidToken, ValueError):
@@ -40,6 +44,9 @@ class Vault:
             ) from None
 
     def _cipher(self) -> Fernet:
+        # Imported here: recording a scan needs no cryptography, only stored secrets do.
+        from cryptography.fernet import Fernet
+
         if self._fernet is None:
             self._fernet = Fernet(self._load_or_create())
         return self._fernet
@@ -58,6 +65,8 @@ class Vault:
                     return key
                 time.sleep(0.02)
             raise SecretUnreadable(f"the key file {path} is empty") from None
+        from cryptography.fernet import Fernet
+
         key = Fernet.generate_key()
         with os.fdopen(fd, "wb") as out:
             out.write(key + b"\n")

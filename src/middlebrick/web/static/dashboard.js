@@ -43,6 +43,8 @@
       }
       if (status.state === "failed") {
         section.classList.add("failed");
+        phase.textContent = "The scan failed";
+        document.getElementById("job-retry").hidden = false;
         error.textContent = status.error || "The scan failed.";
         error.hidden = false;
         return;
