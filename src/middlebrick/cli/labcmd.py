@@ -31,7 +31,7 @@ def lab(port_base: int | None, dynamodb_endpoint: str | None, backend: str) -> N
     """Start the vulnerable and hardened Flask + DynamoDB twins on loopback until Ctrl-C."""
     from middlebrick.lab import start_lab
 
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # tokens must stay on one line to copy
     with start_lab(port_base=port_base, dynamodb_endpoint=dynamodb_endpoint,
                    backend=backend) as running:
         if running.backend_note:
@@ -44,11 +44,9 @@ def lab(port_base: int | None, dynamodb_endpoint: str | None, backend: str) -> N
                 out.print(Text(f"  {user}: -H \"Authorization: Bearer {token}\""))
         out.print(Text("\nPress Ctrl-C to stop.", style="dim"))
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        while not stop.wait(0.5):
             pass
     out.print(Text("lab stopped", style="dim"))
 
