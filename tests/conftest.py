@@ -49,6 +49,16 @@ def run_check(
     return asyncio.run(go())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _history_in_a_temporary_place(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Scans the tests run are recorded like any scan, but never in the user's own history."""
+    import os
+
+    data = tmp_path_factory.mktemp("data")
+    os.environ["XDG_DATA_HOME"] = str(data)
+    os.environ["MIDDLEBRICK_DB"] = str(data / "history.sqlite3")
+
+
 @pytest.fixture
 def check_runner() -> Callable[..., list[Finding]]:
     return run_check

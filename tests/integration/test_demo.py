@@ -40,7 +40,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "COLUMNS": "160"},
+        env={**os.environ, "COLUMNS": "160", "MIDDLEBRICK_DB": str(tmp_path / "h.sqlite3")},
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -57,5 +57,11 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "Top findings on the vulnerable twin" in done.stdout
     first_check = vulnerable["findings"][0]["severity"]
     assert first_check in done.stdout
+    history = subprocess.run(
+        [*command, "history", "--db", str(tmp_path / "h.sqlite3"), "--format", "json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    scans = json.loads(history.stdout)["scans"]
+    assert sorted(s["grade"] for s in scans) == ["A", "F"]
     leaked = _servers() - before
     assert not leaked, f"demo left DynamoDB servers running: {leaked}"

@@ -150,3 +150,14 @@ def test_output_dir_writes_every_format(inventory, capsys, tmp_path: Path):
     assert result.code == 0, result.err
     validate_report(json.loads((tmp_path / "middlebrick-report.json").read_text()))
     assert "Grade" in (tmp_path / "middlebrick-report.txt").read_text()
+
+
+def test_scans_are_recorded_in_the_history_unless_told_not_to(inventory, capsys, tmp_path):
+    _, url = inventory
+    db = str(tmp_path / "h.sqlite3")
+    args = ("scan", url, "-q", "--format", "json", "--db", db)
+    assert invoke(capsys, *args).code == 0
+    assert invoke(capsys, *args, "--no-history").code == 0
+    listed = invoke(capsys, "history", url, "--db", db, "--format", "json")
+    assert listed.code == 0, listed.err
+    assert len(json.loads(listed.out)["scans"]) == 1

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from middlebrick.cli.common import stderr
+from middlebrick.cli.scancmd import remember
 from middlebrick.config import ScanConfig
 from middlebrick.http.client import ClientOptions
 from middlebrick.models import ScanResult, Severity
@@ -56,7 +57,11 @@ def lab(port_base: int | None, dynamodb_endpoint: str | None, backend: str) -> N
               help="Where the demo writes its reports.")
 @click.option("--backend", type=BACKENDS, default="auto", show_default=True)
 @click.option("--dynamodb-endpoint", metavar="URL", help="Use this DynamoDB server instead.")
-def demo(output_dir: str, backend: str, dynamodb_endpoint: str | None) -> None:
+@click.option("--no-history", is_flag=True, help="Do not record the two scans in the history.")
+@click.option("--db", envvar="MIDDLEBRICK_DB", metavar="PATH_OR_URL",
+              help="History database (SQLite path or postgresql:// URL).")
+def demo(output_dir: str, backend: str, dynamodb_endpoint: str | None, no_history: bool,
+         db: str | None) -> None:
     """The whole story: lab up, scan both twins as two users, compare, write reports."""
     from middlebrick.engine import scan as engine_scan
     from middlebrick.lab import start_lab
@@ -91,6 +96,11 @@ def demo(output_dir: str, backend: str, dynamodb_endpoint: str | None) -> None:
     _print_comparison(out, vulnerable, hardened)
     written = _write_reports(Path(output_dir), {"vulnerable": vulnerable, "hardened": hardened})
     out.print(Text(f"\nReports: {', '.join(str(p) for p in written)}", style="dim"))
+    if not no_history:
+        for result in (vulnerable, hardened):
+            remember(result, db=db, source="demo")
+        out.print(Text("Recorded in the history: `middlebrick history`, `middlebrick dashboard`",
+                       style="dim"))
 
 
 def _header(line: str) -> dict[str, str]:

@@ -110,6 +110,9 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
               help="Let SSRF probes aim at cloud metadata addresses (169.254.169.254, ...).")
 @click.option("--rate-limit-burst", type=click.IntRange(5, 200), default=20, show_default=True,
               help="Requests in the bounded burst that tests rate limiting.")
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
+@click.option("--db", envvar="MIDDLEBRICK_DB", metavar="PATH_OR_URL",
+              help="History database (SQLite path or postgresql:// URL).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--debug", is_flag=True, help="Re-raise crashing checks with their traceback.")
 def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tuple[str, ...],
@@ -118,8 +121,8 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
          include: str | None, exclude: str | None, concurrency: int,
          rate: float | None, max_requests: int | None, timeout: float, deadline: float,
          read_only: bool, allow_destructive: bool, insecure: bool,
-         cloud_metadata_probes: bool, rate_limit_burst: int, quiet: bool,
-         debug: bool) -> int:
+         cloud_metadata_probes: bool, rate_limit_burst: int, no_history: bool,
+         db: str | None, quiet: bool, debug: bool) -> int:
     """Scan the API at URL and report what is wrong with it."""
     if read_only and allow_destructive:
         raise UsageError("--read-only and --allow-destructive contradict each other")
@@ -144,6 +147,8 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
     )
     result = annotated(run_scan(config, quiet=quiet), config, baseline, previous)
     write_reports(result, destinations)
+    if not no_history:
+        remember(result, db=db)
     if not quiet and not any(d.path is None and d.format == "text" for d in destinations):
         # The summary goes wherever the report does not: stdout is kept clean for a piped report.
         to_stdout = all(d.path is not None for d in destinations)
@@ -153,6 +158,16 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
     for reason in failures:
         stderr.print(f"gate failed: {reason}", style="red", markup=False)
     return 1 if failures else 0
+
+
+def remember(result: ScanResult, *, db: str | None, source: str = "scan") -> None:
+    """Record a scan in the history; a history problem never fails the scan."""
+    from middlebrick.storage import HistoryUnavailable, record
+
+    try:
+        record(result, db=db, source=source)
+    except HistoryUnavailable as exc:
+        stderr.print(f"warning: not recorded in history: {exc}", style="yellow", markup=False)
 
 
 def annotated(result: ScanResult, config: ScanConfig, baseline: str | None,
