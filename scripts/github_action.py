@@ -69,11 +69,24 @@ def append_summary(text: str) -> None:
             out.write(text.rstrip("\n") + "\n")
 
 
-def command(line: str) -> None:
-    """A workflow command (::add-mask::, ::error::), only when running on GitHub."""
+def command(name: str, data: str, properties: str = "") -> None:
+    """A workflow command (`::add-mask::`, `::error ...::`), only when running on GitHub. The
+    runner un-escapes the data, so it is escaped the way GitHub's toolkit does it: otherwise a
+    secret holding `%25` would be masked as a different string and print in clear."""
     if env("GITHUB_ACTIONS") == "true":
-        sys.stdout.write(line + "\n")
+        escaped = data.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        sys.stdout.write(f"::{name}{' ' + properties if properties else ''}::{escaped}\n")
         sys.stdout.flush()
+
+
+def mask_header_values(lines: list[str]) -> None:
+    """Mask each header value, and the credential after an auth scheme (`Bearer <token>`)."""
+    for line in lines:
+        secret = line.partition(":")[2].strip()
+        credential = secret.partition(" ")[2].strip()
+        for value in (secret, credential):
+            if value:
+                command("add-mask", value)
 
 
 def read_inputs() -> dict[str, str]:
@@ -85,21 +98,22 @@ def read_inputs() -> dict[str, str]:
         raise SystemExit(_fail("the `url` input is required"))
     if inputs["fail_severity"] and inputs["fail_severity"].lower() not in SEVERITIES:
         raise SystemExit(_fail(f"`fail-severity` must be one of {', '.join(SEVERITIES)}"))
+    try:
+        shlex.split(inputs["args"])
+    except ValueError as exc:
+        raise SystemExit(_fail(f"`args` is not shell-like words: {exc}")) from None
     return inputs
 
 
 def _fail(message: str) -> int:
     sys.stderr.write(f"middlebrick action: {message}\n")
-    command(f"::error title=middlebrick::{message}")
+    command("error", message, "title=middlebrick")
     return 2
 
 
 def main() -> int:
     inputs = read_inputs()
-    for line in header_lines(inputs["headers"]) + header_lines(inputs["user_b_headers"]):
-        secret = line.partition(":")[2].strip()
-        if secret:
-            command(f"::add-mask::{secret}")
+    mask_header_values(header_lines(inputs["headers"]) + header_lines(inputs["user_b_headers"]))
     folder = Path(inputs["output_dir"] or "middlebrick-reports")
     folder.mkdir(parents=True, exist_ok=True)
     code = subprocess.run(scan_command(inputs, folder), check=False).returncode
@@ -125,8 +139,8 @@ def main() -> int:
         outputs["new-findings"] = str(report["baseline"].get("new", 0))
     set_outputs(outputs)
     if code == 1:
-        command(f"::error title=middlebrick::the security gate failed: grade "
-                f"{outputs['grade']}, score {outputs['score']}, {outputs['findings']} findings")
+        command("error", f"the security gate failed: grade {outputs['grade']}, score "
+                f"{outputs['score']}, {outputs['findings']} findings", "title=middlebrick")
     return code
 
 

@@ -6,7 +6,10 @@ target did not have. The body is signed with HMAC-SHA256 over `"<timestamp>.<bod
     X-Middlebrick-Timestamp: 1732867200
     X-Middlebrick-Signature: sha256=<hex digest>
 
-so a receiver can verify it and refuse replays older than a few minutes (`verify` does both).
+so a receiver can verify it and refuse replays older than a few minutes. The body's
+`delivery_id` (also sent as `X-Middlebrick-Delivery`, the same on every retry) is covered by the
+signature, so a receiver that remembers the ids it accepted within that window also refuses a
+captured alert sent again, and counts a retry once: `verify(..., seen=ids)` does all three.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +83,10 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, *, tolerance: float = 300.0,
-           now: float | None = None) -> bool:
-    """True when the signature matches and the timestamp is within `tolerance` seconds."""
+           now: float | None = None, seen: MutableSet[str] | None = None) -> bool:
+    """True when the signature matches and the timestamp is within `tolerance` seconds; given
+    `seen` (the delivery ids accepted in the last `tolerance` seconds), also only the first
+    time a delivery arrives, whose id is then added to `seen`."""
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
         timestamp = int(lowered.get(TIMESTAMP_HEADER.lower(), ""))
@@ -90,7 +95,18 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, tolerance: f
     if abs((now if now is not None else time.time()) - timestamp) > tolerance:
         return False
     expected = sign(secret, timestamp, body)
-    return hmac.compare_digest(expected, lowered.get(SIGNATURE_HEADER.lower(), ""))
+    if not hmac.compare_digest(expected, lowered.get(SIGNATURE_HEADER.lower(), "")):
+        return False
+    if seen is None:
+        return True
+    try:
+        delivery = json.loads(body).get("delivery_id")
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(delivery, str) or delivery in seen:
+        return False
+    seen.add(delivery)
+    return True
 
 
 def deliver(url: str, payload: Mapping[str, Any], secret: str, *, attempts: int = 5,
@@ -98,9 +114,11 @@ def deliver(url: str, payload: Mapping[str, Any], secret: str, *, attempts: int 
             sleep: Callable[[float], None] = time.sleep,
             transport: httpx.BaseTransport | None = None) -> Delivery:
     """POST the signed payload; retry transport errors and 408/429/5xx with exponential
-    backoff (base_delay, 2x, 4x, ... at most `attempts` tries). Never raises."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    backoff (base_delay, 2x, 4x, ... at most `attempts` tries). The answer's body is never
+    read. Never raises."""
     delivery_id = str(uuid.uuid4())  # the same on every retry, so receivers can de-duplicate
+    body = json.dumps({**payload, "delivery_id": delivery_id}, separators=(",", ":"),
+                      ensure_ascii=False).encode()
     status: int | None = None
     error: str | None = None
     with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
@@ -115,7 +133,9 @@ def deliver(url: str, payload: Mapping[str, Any], secret: str, *, attempts: int 
                 SIGNATURE_HEADER: sign(secret, timestamp, body),
             }
             try:
-                response = client.post(url, content=body, headers=headers)
+                request = client.build_request("POST", url, content=body, headers=headers)
+                response = client.send(request, stream=True)
+                response.close()  # the status is all we need: a large answer is never read
             except httpx.HTTPError as exc:
                 status, error = None, f"{type(exc).__name__}: {exc}"
             else:

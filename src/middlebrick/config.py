@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from middlebrick.http.client import ClientOptions
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP field name (RFC 9110)
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")  # printable ASCII: what httpx can send
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -32,3 +36,12 @@ class ScanConfig:
     @property
     def authenticated(self) -> bool:
         return bool(self.headers_a)
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why "name: value" cannot be sent as an HTTP header, or None when it can."""
+    if not _TOKEN.fullmatch(name):
+        return "the name must be a token: letters, digits and !#$%&'*+-.^_`|~"
+    if not _FIELD_VALUE.fullmatch(value):
+        return "the value must be printable ASCII"
+    return None

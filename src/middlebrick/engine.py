@@ -7,26 +7,29 @@ the fan-out, so it surfaces once and clearly. A check that crashes is recorded, 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 
 from middlebrick import __version__
 from middlebrick.checks import CHECKS, CheckContext, CheckSpec
-from middlebrick.config import ScanConfig
+from middlebrick.config import ScanConfig, header_problem
 from middlebrick.errors import RequestNotSent, SpecError, TargetUnreachable, UsageError
 from middlebrick.explore import exploration_size, explore
 from middlebrick.http.client import ClientOptions, ScanClient
 from middlebrick.http.exchange import Exchange
-from middlebrick.models import CheckError, Coverage, Finding, ScanResult, SpecInfo, Stats
+from middlebrick.models import CheckError, Coverage, Finding, ScanResult, SpecInfo, Stats, rfc3339
 from middlebrick.scoring import score
 from middlebrick.spec.discover import discover_spec
 from middlebrick.spec.ids import IdStore
-from middlebrick.spec.load import load_spec
+from middlebrick.spec.load import fetch_url, load_spec
 from middlebrick.spec.model import ApiSpec
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
@@ -58,6 +61,11 @@ def validate_target(target: str) -> str:
         raise UsageError(f"not a valid URL: {target!r} ({exc})") from None
     if url.scheme not in {"http", "https"} or not url.host:
         raise UsageError(f"the target must be an http:// or https:// URL, not {target!r}")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise UsageError(f"not a valid port: {url.port}")
+    if url.query or url.fragment:
+        # Every request is the base URL plus a path: a query here would end up mid-path.
+        raise UsageError(f"the target must be a base URL without ?query or #fragment: {target!r}")
     return str(url).rstrip("/")
 
 
@@ -68,7 +76,9 @@ async def scan(
     on_progress: ProgressCallback | None = None,
 ) -> ScanResult:
     """Scan one target and return everything found."""
-    target = validate_target(config.target)
+    config = _credentials_as_header(replace(config, target=validate_target(config.target)))
+    target = config.target
+    _validate_headers(config)
     checks = select_checks(config.checks, config.skip_checks)
     started_at, started = datetime.now(UTC), time.monotonic()
     identities = {"a": dict(config.headers_a)}
@@ -101,6 +111,9 @@ async def scan(
         notes += _coverage_notes(coverage)
         if client.budget_left == 0:
             notes.append(f"the request budget ({options.max_requests}) ran out: partial coverage")
+        left = client.time_left()
+        if left is not None and left <= 0:
+            notes.append(f"the scan deadline ({options.deadline:g}s) was reached: partial results")
         requests = client.requests_sent
         endpoints = len(spec.operations) if spec else len({x.path for x in client.exchanges})
 
@@ -109,8 +122,8 @@ async def scan(
     return ScanResult(
         tool_version=__version__,
         target=target,
-        started_at=_rfc3339(started_at),
-        finished_at=_rfc3339(finished_at),
+        started_at=rfc3339(started_at),
+        finished_at=rfc3339(finished_at),
         duration_s=time.monotonic() - started,
         spec=SpecInfo(source=spec.source, version=spec.version, operations=len(spec.operations))
         if spec
@@ -124,17 +137,44 @@ async def scan(
     )
 
 
+def _credentials_as_header(config: ScanConfig) -> ScanConfig:
+    """`http://user:pass@host` becomes user A's Basic credentials and a target without them.
+
+    Left in the URL, httpx would send them with every request, anonymous ones included, and
+    every report would print the password.
+    """
+    url = httpx.URL(config.target)
+    if not url.userinfo:
+        return config
+    if any(name.lower() == "authorization" for name in config.headers_a):
+        raise UsageError("give credentials either in the URL or with -H Authorization, not both")
+    token = base64.b64encode(f"{url.username}:{url.password or ''}".encode()).decode("ascii")
+    return replace(
+        config,
+        target=str(url.copy_with(username=None, password=None)).rstrip("/"),
+        headers_a={**config.headers_a, "Authorization": f"Basic {token}"},
+    )
+
+
+def _validate_headers(config: ScanConfig) -> None:
+    for who, headers in (("user A", config.headers_a), ("user B", config.headers_b)):
+        for name, value in headers.items():
+            if problem := header_problem(name, value):
+                raise UsageError(f"header {name!r} of {who}: {problem}")
+
+
 def _with_identities(
     options: ClientOptions, identities: dict[str, dict[str, str]]
 ) -> ClientOptions:
-    from dataclasses import replace
-
     return replace(options, identities=identities)
 
 
 async def _load_spec(config: ScanConfig, client: ScanClient, notes: list[str]) -> ApiSpec | None:
     if config.openapi:
-        spec = await asyncio.to_thread(load_spec, config.openapi, base_url=client.base_url)
+        fetch = partial(fetch_url, verify=client.options.verify_tls)  # --insecure applies too
+        spec = await asyncio.to_thread(
+            load_spec, config.openapi, fetch=fetch, base_url=client.base_url
+        )
         notes.append(f"OpenAPI {spec.version} document: {spec.source}")
         return spec
     found = await discover_spec(client)
@@ -236,9 +276,6 @@ def _coverage_notes(coverage: list[Coverage]) -> list[str]:
         f"(no answer but 401/403/404/405, or not sent): {listed}{more}"
     ]
 
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 __all__ = ["ProgressCallback", "SpecError", "scan", "select_checks", "validate_target"]

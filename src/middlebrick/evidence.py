@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 BODY_EXCERPT_BYTES = 2048
 _SENSITIVE_HEADER = re.compile(
-    r"authorization|cookie|token|secret|api[-_]?key|session|password|credential|signature",
+    r"authorization|cookie|token|secret|key|session|password|credential|signature",
     re.IGNORECASE,
 )
 _SECRET_NAME = (
@@ -38,6 +38,10 @@ _BODY_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"(?P<pre>-----BEGIN [A-Z ]*PRIVATE KEY-----)(?P<val>[\s\S]+?)(?=-----END|$)",
     ),
     re.compile(r"(?P<pre>\bBearer\s+)(?P<val>[\w\-.~+/]{8,}=*)", re.I),
+    # Short query names for keys and signatures (?key=AIza..., &sig=...): only token-like values,
+    # so a probe's payload (quotes, spaces: percent-encoded) stays readable in the evidence.
+    re.compile(r"(?P<pre>[?&](?:key|sig|sign|auth|jwt|access|code)=)(?P<val>[\w\-.~+/=]{16,})",
+               re.I),
 )
 
 

@@ -99,7 +99,7 @@ async def explore(
             body = exchange.json()
             learned = ids.learn(op, exchange.path, body, created=created, identity=identity)
             if created:
-                client.mark_created(learned)
+                client.mark_created(ids.created_ids().intersection(learned), under=exchange.path)
 
     ids_list = list(identities)
     for n, phase in enumerate(phases(spec.operations)):

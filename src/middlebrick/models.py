@@ -9,6 +9,7 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -166,6 +167,11 @@ class Finding:
         return data
 
 
+def rfc3339(moment: datetime) -> str:
+    """A UTC timestamp as reports write it: `2026-11-29T07:49:40.123Z`."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def finding_id(check: str, method: str | None, path: str | None, discriminator: str = "") -> str:
     """A stable id: the same issue at the same place gets the same id across scans."""
     key = "\x1f".join((check, method or "", path or "", discriminator))
@@ -206,8 +212,9 @@ class Coverage:
 
     @property
     def exercised(self) -> bool:
-        # An operation that only ever said "no" (auth, missing, wrong method) was not tested.
-        return any(s not in {"401", "403", "404", "405"} for s in self.statuses)
+        # An operation that only ever said "no" (auth, missing, wrong method), or never answered
+        # at all ("error": no HTTP response), was not tested.
+        return any(s not in {"401", "403", "404", "405", "error"} for s in self.statuses)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -161,6 +161,9 @@ def test_bad_inputs_are_usage_errors(tmp_path):
     assert done.returncode == 2 and "fail-severity" in done.stderr
     done, _, _ = run_action(tmp_path, url="")
     assert done.returncode == 2 and "url" in done.stderr
+    # exit 1 would read as "the gate failed"; unbalanced quotes are bad input
+    done, outputs, _ = run_action(tmp_path, url="http://127.0.0.1:9", args='--read-only "open')
+    assert done.returncode == 2 and "`args`" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_action_yml_is_a_safe_composite_action():
@@ -188,3 +191,16 @@ def test_action_yml_is_a_safe_composite_action():
     assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
     assert "inputs.upload-sarif == 'true'" in upload["if"] and "!cancelled()" in upload["if"]
     assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif }}"
+
+
+def test_header_secrets_are_masked_exactly_as_the_runner_reads_them(tmp_path):
+    # The runner un-escapes a command's data (%25 -> %), so `%` must go out as `%25`, or the
+    # mask would be a different string than the secret and the secret would print in clear.
+    done, _, _ = run_action(tmp_path, url="http://127.0.0.1:9",
+                            headers="Authorization: Bearer tok%25en%0Ax\nX-Api-Key: plain")
+    masks = [line.removeprefix("::add-mask::") for line in done.stdout.splitlines()
+             if line.startswith("::add-mask::")]
+    unescaped = [m.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%") for m in masks]
+    assert "Bearer tok%25en%0Ax" in unescaped and "plain" in unescaped
+    # the credential alone too: a tool that logs just the token must not reveal it either
+    assert "tok%25en%0Ax" in unescaped

@@ -232,3 +232,20 @@ def test_a_form_on_another_site_cannot_start_a_scan(site: Site, page):
             tab.goto(evil + "/")
         assert posted.value.status in {400, 403}
     assert site.server.runner.active() == [] and site.history.count() == before
+
+
+def test_the_policy_itself_stops_inline_script_should_escaping_ever_fail(site: Site, page):
+    from middlebrick.web import create_app
+
+    tab, seen = page
+    app = create_app(site.history)
+    # A page that forgot to escape: raw markup under the dashboard's own response headers.
+    app.add_url_rule("/unescaped", "unescaped", lambda: f"<html><body>{PAYLOAD}"
+                     "<a id=js href=\"javascript:window.__pwned='href'\">x</a></body></html>")
+    with serve_wsgi(app) as base:
+        tab.goto(base + "/unescaped")
+        tab.click("#js")
+        tab.wait_for_timeout(300)
+        assert tab.evaluate("typeof window.__pwned") == "undefined"
+        assert "pwned" not in tab.title()
+    assert any("Content Security Policy" in line for line in seen.console), seen.console

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,23 +17,25 @@ from support.schema import validate_report
 pytestmark = pytest.mark.integration
 
 
-def _servers() -> set[int]:
-    """Pids of DynamoDB-compatible servers (DynamoDB Local or moto) on this machine."""
+def _servers(mark: str) -> set[int]:
+    """Pids of DynamoDB-compatible servers (DynamoDB Local or moto) started with `mark` in their
+    environment: only ours, whatever else runs on a shared machine."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"DynamoDBLocal" in cmdline or b"moto.server" in cmdline:
+        if (b"DynamoDBLocal" in cmdline or b"moto.server" in cmdline) and mark.encode() in environ:
             found.add(int(entry.name))
     return found
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
-    before = _servers()
+    mark = f"MIDDLEBRICK_DEMO_TEST={uuid.uuid4().hex}"
     script = Path(sys.executable).with_name("middlebrick")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "middlebrick"]
     done = subprocess.run(
@@ -40,7 +43,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "COLUMNS": "160", "MIDDLEBRICK_DB": str(tmp_path / "h.sqlite3")},
+        env={**os.environ, "COLUMNS": "160", "MIDDLEBRICK_DB": str(tmp_path / "h.sqlite3"),
+             mark.split("=")[0]: mark.split("=")[1]},
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -63,5 +67,5 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     )
     scans = json.loads(history.stdout)["scans"]
     assert sorted(s["grade"] for s in scans) == ["A", "F"]
-    leaked = _servers() - before
+    leaked = _servers(mark)
     assert not leaked, f"demo left DynamoDB servers running: {leaked}"

@@ -192,16 +192,16 @@ def test_the_dashboard_command_serves_until_interrupted(tmp_path: Path):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "middlebrick", "dashboard", "--port", "0", "--db", str(db),
-         "--no-schedules", "--token", "cmd-token"],
+         "--no-schedules", "--token", "cmd-token-0123456789"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=cmd-token", first)
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=cmd-token-0123456789", first)
         assert match, first
         base = match.group(1)
         assert httpx.get(base + "/").status_code == 401
-        opened = httpx.get(base + "/", headers={"X-Middlebrick-Token": "cmd-token"})
+        opened = httpx.get(base + "/", headers={"X-Middlebrick-Token": "cmd-token-0123456789"})
         assert opened.status_code == 200 and "No scans yet" in opened.text
         assert opened.headers["X-Frame-Options"] == "DENY"
     finally:

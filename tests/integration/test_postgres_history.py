@@ -236,3 +236,24 @@ def test_a_fresh_postgresql_database_is_migrated_once_by_racing_openers(postgres
     assert errors == []
     with History.open(url) as history, history.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_text_no_database_can_store_is_kept_readable(backend, request, tmp_path: Path):
+    # What a target sent can hold NUL (PostgreSQL refuses it in text) and, decoded from a
+    # JSON `\ud800` escape, lone surrogates (not encodable as UTF-8 for any database).
+    history = (request.getfixturevalue("pg_history") if backend == "postgresql"
+               else History.open(str(tmp_path / "h.sqlite3")))
+    odd = finding("odd.text", Severity.HIGH, path="/it\x00ems", title="Field a\x00b\ud800c",
+                  body="body \x00 \udfff")
+    scan_id = history.record(result([odd]))
+    row = history.findings_of(scan_id)[0]
+    assert row.title == "Field a\ufffdb?c" and row.path == "/it\ufffdems"
+    stored = history.get(scan_id)
+    assert stored is not None
+    assert stored.report["findings"][0]["title"] == "Field a\x00b?c"  # JSON escapes the NUL
+    schedule = history.schedules.add("http://a.test", interval_minutes=5)
+    history.schedules.finished(schedule, scan_id=None, error="target said \x00\ud800")
+    assert history.schedules.get(schedule).last_error == "target said \ufffd?"
+    page = create_app(history).test_client().get(f"/scans/{scan_id}")
+    assert page.status_code == 200 and "Field a" in page.get_data(as_text=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -12,7 +14,8 @@ from middlebrick.checks.base import CHECKS, CheckContext, check
 from middlebrick.config import ScanConfig
 from middlebrick.engine import scan, select_checks
 from middlebrick.errors import TargetUnreachable, UsageError
-from middlebrick.models import Category, Finding, Severity
+from middlebrick.http.client import ClientOptions
+from middlebrick.models import Category, Coverage, Finding, Severity
 
 from support.schema import validate_report
 
@@ -69,7 +72,8 @@ def test_select_by_id_prefix_and_category(temporary_checks):
         select_checks(["nope"])
 
 
-@pytest.mark.parametrize("target", ["ftp://x", "not a url", "http://"])
+@pytest.mark.parametrize("target", ["ftp://x", "not a url", "http://", "http://api.test:99999",
+                                    "http://api.test/?api_key=1", "http://api.test/#top"])
 def test_bad_targets_are_usage_errors(target):
     with pytest.raises(UsageError):
         asyncio.run(scan(ScanConfig(target=target)))
@@ -82,3 +86,112 @@ def test_transport_failure_is_unreachable():
     with pytest.raises(TargetUnreachable, match="cannot reach"):
         transport = httpx.MockTransport(refuse)
         asyncio.run(scan(ScanConfig(target="http://api.test"), transport=transport))
+
+
+def test_credentials_in_the_target_url_become_user_a_and_never_reach_a_report():
+    seen: list[tuple[str, str | None]] = []
+
+    @check("test.anonymous", category=Category.AUTHENTICATION, severity=Severity.HIGH,
+           remediation="none")
+    async def anonymous(ctx: CheckContext) -> list[Finding]:
+        """Sends one anonymous request."""
+        x = await ctx.request("GET", "/private", identity=None)
+        return [ctx.finding(exchange=x)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers.get("authorization")))
+        return httpx.Response(200, json={"ok": True})
+
+    try:
+        config = ScanConfig(target="http://alice:s3cret-pw@api.test/", checks=("test.anonymous",))
+        result = asyncio.run(scan(config, transport=httpx.MockTransport(handler)))
+    finally:
+        CHECKS.unregister("test.anonymous")
+    assert ("/", "Basic YWxpY2U6czNjcmV0LXB3") in seen  # user A: the URL's credentials
+    assert ("/private", None) in seen  # anonymous means anonymous
+    report = result.to_dict()
+    validate_report(report)
+    assert report["target"] == "http://api.test"
+    assert "s3cret" not in json.dumps(report)
+
+
+def test_credentials_in_the_url_and_in_a_header_are_a_usage_error():
+    config = ScanConfig(target="http://alice:pw@api.test", headers_a={"Authorization": "Bearer x"})
+    with pytest.raises(UsageError, match="not both"):
+        asyncio.run(scan(config, transport=httpx.MockTransport(handler)))
+
+
+@pytest.mark.parametrize("headers", [{"X-Token": "caf\u00e9"}, {"X-Token": "a\r\nX-Evil: 1"},
+                                     {"Bad Name": "v"}])
+def test_headers_that_cannot_be_sent_are_a_usage_error_before_any_request(headers):
+    sent: list[httpx.Request] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    with pytest.raises(UsageError, match="header"):
+        asyncio.run(scan(ScanConfig(target="http://api.test", headers_b=headers),
+                         transport=httpx.MockTransport(recording)))
+    assert sent == []
+
+
+def test_an_operation_that_never_answered_was_not_exercised():
+    assert not Coverage(method="GET", path="/a", requests=2, statuses={"error": 2}).exercised
+    assert not Coverage(method="GET", path="/a", requests=2,
+                        statuses={"error": 1, "404": 1}).exercised
+    assert Coverage(method="GET", path="/a", requests=2, statuses={"error": 1, "500": 1}).exercised
+
+
+def test_a_deadline_stops_the_scan_with_partial_results_and_says_so():
+    @check("test.endless", category=Category.RESOURCE_CONSUMPTION, severity=Severity.LOW,
+           remediation="none")
+    async def endless(ctx: CheckContext) -> list[Finding]:
+        """Requests until a limit stops it."""
+        while True:
+            await ctx.request("GET", "/again")
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return httpx.Response(200)
+
+    config = ScanConfig(target="http://api.test", checks=("test.endless",),
+                        client=ClientOptions(deadline=1.0))
+    started = time.monotonic()
+    try:
+        result = asyncio.run(scan(config, transport=httpx.MockTransport(slow)))
+    finally:
+        CHECKS.unregister("test.endless")
+    assert time.monotonic() - started < 2.5
+    assert result.stats.requests > 5 and result.errors == ()
+    assert any("deadline" in note for note in result.notes)
+
+
+def test_the_spec_is_fetched_with_the_scans_tls_setting(monkeypatch):
+    calls: list[tuple[str, bool]] = []
+
+    def fake_fetch(url: str, *, verify: bool = True) -> bytes:
+        calls.append((url, verify))
+        return json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                           "paths": {}}).encode()
+
+    monkeypatch.setattr("middlebrick.engine.fetch_url", fake_fetch)
+    config = ScanConfig(target="https://api.test", openapi="https://api.test/openapi.json",
+                        checks=("inventory",), client=ClientOptions(verify_tls=False))
+    result = asyncio.run(scan(config, transport=httpx.MockTransport(handler)))
+    assert calls == [("https://api.test/openapi.json", False)]
+    assert result.spec is not None
+
+
+def test_a_hostile_discovered_document_is_a_note_not_a_crash():
+    deep = b'{"openapi": "3.0.3", "x": ' + b'{"a":' * 5000
+
+    def hostile(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/openapi.json":
+            return httpx.Response(200, content=deep)
+        return httpx.Response(200, json={"ok": True})
+
+    config = ScanConfig(target="http://api.test", checks=("inventory",))
+    result = asyncio.run(scan(config, transport=httpx.MockTransport(hostile)))
+    assert result.spec is None
+    assert any("nests too deeply" in note for note in result.notes)

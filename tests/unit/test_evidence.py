@@ -52,3 +52,19 @@ def test_card_numbers_and_ssns_are_masked_but_look_alikes_stay():
     assert "4539 1488 0343 6467" not in masked and "123-45-6789" not in masked
     assert "4539148803436468" in masked  # fails Luhn: an ordinary number
     assert mask_text("paid with 4539148803436467.") == "paid with ****6467."
+
+
+def test_keys_and_signatures_in_query_strings_are_masked_but_payloads_stay():
+    key = "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
+    url = (f"http://a.test/maps?key={key}&sig=0123456789abcdef0123&q=caf%C3%A9"
+           "&key2=short&id=%27%20OR%201%3D1")
+    masked = mask_text(url)
+    assert key not in masked and "0123456789abcdef0123" not in masked
+    assert masked.endswith("&q=caf%C3%A9&key2=short&id=%27%20OR%201%3D1")
+    probe = "http://a.test/items?key=%27%7D%5D%3B%20DROP"  # an injection probe: readable
+    assert mask_text(probe) == probe
+
+
+def test_any_key_header_is_masked():
+    for name in ("Ocp-Apim-Subscription-Key", "X-Key", "apikey"):
+        assert mask_header(name, "0123456789abcdef").startswith("0123****"), name

@@ -16,7 +16,7 @@ from middlebrick.audit import inputs, responses, security, servers  # noqa: F401
 from middlebrick.audit.document import AuditDocument
 from middlebrick.audit.rule import RULES, Rule, findings
 from middlebrick.errors import UsageError
-from middlebrick.models import Finding, ScanResult, SpecInfo, Stats
+from middlebrick.models import Finding, ScanResult, SpecInfo, Stats, rfc3339
 from middlebrick.scoring import score
 from middlebrick.spec.model import ApiSpec
 
@@ -67,8 +67,8 @@ def audit_result(
     return ScanResult(
         tool_version=__version__,
         target=spec.source,
-        started_at=_rfc3339(started_at),
-        finished_at=_rfc3339(finished_at),
+        started_at=rfc3339(started_at),
+        finished_at=rfc3339(finished_at),
         duration_s=time.monotonic() - started,
         spec=SpecInfo(source=spec.source, version=spec.version, operations=len(spec.operations)),
         score=score(found, {"spec"}),
@@ -77,6 +77,3 @@ def audit_result(
         notes=(f"offline audit of the OpenAPI {spec.version} document: no request was sent",),
     )
 
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

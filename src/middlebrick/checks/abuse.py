@@ -117,8 +117,9 @@ async def _login(ctx: CheckContext) -> Finding | None:
     )
 
 
-def _most_expensive(ctx: CheckContext) -> Exchange | None:
-    """The explored GET that most likely costs the most: a search, else a collection listing."""
+def _most_expensive(ctx: CheckContext) -> tuple[int, Exchange] | None:
+    """The explored GET that most likely costs the most, and its rank: 0 a search, 1 a report
+    or export, 2 a mere collection listing."""
     order = {op.key: i for i, op in enumerate(ctx.operations)}
     best: tuple[int, int, Exchange] | None = None
     for x in explored_ok(ctx):
@@ -136,12 +137,15 @@ def _most_expensive(ctx: CheckContext) -> Exchange | None:
             continue
         if best is None or (rank, order.get(op.key, 0)) < best[:2]:
             best = (rank, order.get(op.key, 0), x)
-    return best[2] if best else None
+    return (best[0], best[2]) if best else None
 
 
 async def _expensive(ctx: CheckContext) -> Finding | None:
-    x = _most_expensive(ctx)
-    if x is None or x.operation is None or "429" in x.operation.responses:
+    found = _most_expensive(ctx)
+    if found is None:
+        return None
+    rank, x = found
+    if x.operation is None or "429" in x.operation.responses:
         return None  # a documented limit is likely above a small burst; trust the document
     url, identity, op = x.url, x.identity, x.operation
 
@@ -162,7 +166,9 @@ async def _expensive(ctx: CheckContext) -> Finding | None:
             "identical requests without any limit, so one client can multiply the service's "
             "database reads and bill (DynamoDB charges per read) at will."
         ),
-        severity=Severity.LOW,
+        # A plain listing without a limit is how most services run (a gateway may limit them
+        # unseen): an observation. A search, report or export is worth a limit of its own.
+        severity=Severity.LOW if rank < 2 else Severity.INFO,
         confidence=Confidence.TENTATIVE,
         note=_summary(b),
     )

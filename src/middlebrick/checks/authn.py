@@ -3,7 +3,8 @@
 The proof is always structural: an anonymous (or invalid-credential, or rewritten) request
 that gets a 2xx carrying the same JSON shape user A got. A public page, an empty list or a
 generic 200 does not count. Without -H, the operation's declared response schema is the
-reference instead.
+reference instead. Where the document says nothing about security, an operation counts as
+secured once others refuse anonymous callers and its anonymous answer holds A's own objects.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from middlebrick.checks.authn_support import (
     path_values,
     served_like,
 )
+from middlebrick.checks.authz import owner_values, principals, records
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.models import Category, Confidence, Finding, Severity
+from middlebrick.spec.refs import resolve_pointer
 from middlebrick.spec.values import ValueMaker
 
 if TYPE_CHECKING:
@@ -205,6 +208,8 @@ async def missing_authentication(ctx: CheckContext) -> list[Finding]:
     """
     findings: list[Finding] = []
     bypasses: dict[str, Finding] = {}
+    unsaid: list[tuple[Exchange, Exchange]] = []  # served anonymously, security undocumented
+    refused = False  # some other operation refused the anonymous request
     tried = 0
     for ref in explored_ok(ctx)[:MAX_OPERATIONS]:
         op = ref.operation
@@ -216,9 +221,12 @@ async def missing_authentication(ctx: CheckContext) -> list[Finding]:
                 findings.append(_open(ctx, op, ref, None))
             continue
         anon = await ctx.request("GET", ref.url, identity=None, operation=op)
+        refused |= denied(anon)
         if op.secured and served_like(anon, ref):
             findings.append(_open(ctx, op, anon, ref))
             continue
+        if served_like(anon, ref) and _unsaid(ctx, op):
+            unsaid.append((anon, ref))
         if not denied(anon) or tried >= VARIANT_OPERATIONS:
             continue  # public by design, or enough operations tried for shared bypasses
         tried += 1
@@ -241,4 +249,41 @@ async def missing_authentication(ctx: CheckContext) -> list[Finding]:
                 note=f"without credentials: {anon.status}; with {variant.how}: {x.status} and "
                 + ("a Content-Length matching user A's answer" if name == "head" else "A's data"),
             )
+    if refused:  # the API authenticates: A's own objects served to anyone were forgotten
+        who = principals(ctx.exchanges)
+        findings += [_forgotten(ctx, anon, ref) for anon, ref in unsaid if _owned(anon, who.a)]
     return findings + list(bypasses.values())
+
+
+def _unsaid(ctx: CheckContext, op: Operation) -> bool:
+    """Does the document leave the operation's security unsaid (no requirement for it, and no
+    explicit `security: []` making it public on purpose)?"""
+    if ctx.spec is None or op.secured:
+        return False
+    node = resolve_pointer(ctx.spec.document, op.pointer) if op.pointer else None
+    return not (isinstance(node, Mapping) and "security" in node) and not ctx.spec.document.get(
+        "security"
+    )
+
+
+def _owned(x: Exchange, mine: frozenset[str]) -> bool:
+    """Does the answer hold objects whose owner-like field names user A?"""
+    return bool(mine) and any(
+        set(owner_values(r, skip=None).values()) & mine for r in records(x.json())
+    )
+
+
+def _forgotten(ctx: CheckContext, anon: Exchange, ref: Exchange) -> Finding:
+    return ctx.finding(
+        exchange=anon,
+        evidence=[ref],
+        discriminator="anonymous",
+        title="Operation serves a user's objects without credentials",
+        description=(
+            "Other operations refuse anonymous callers, but this one answered a request without "
+            "any credential with the objects user A owns, exactly as A got them. The OpenAPI "
+            "document says nothing about its security, so the check was likely forgotten."
+        ),
+        note=f"no credentials: {anon.status} with A's own objects; other operations answer "
+        "401/403 without credentials",
+    )

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 _MAX_OPS = 8
 _MAX_TARGETS = 2
-_MAX_GUESSES = 4
+_MAX_GUESSES = 6
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -233,6 +233,7 @@ def _guesses(ctx: CheckContext, op: Operation, param: str, value: str) -> list[s
     out: list[str] = []
     if value.isdigit():
         number = int(value)
-        out += [str(n) for n in (number - 1, number + 1, number - 2, number + 2) if n >= 0]
+        steps = (-1, 1, -2, 2, -3, 3)  # sequential ids: the neighbours are other users' objects
+        out += [str(number + d) for d in steps if number + d >= 0]
     out += ctx.ids.candidates(op, path_param(op, param))
     return [g for g in dict.fromkeys(out) if g != value][:_MAX_GUESSES]

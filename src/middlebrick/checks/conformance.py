@@ -101,6 +101,16 @@ async def observed(ctx: CheckContext) -> list[tuple[Exchange, Operation]]:
     ]
 
 
+# Refusals every API gives, depending on who asks and what exists (the scan's identity, the
+# ids it learned, a duplicate): left undeclared, they are a gap in the document, which
+# spec.missing-error-responses already reports as info.
+_ROUTINE_ERRORS = frozenset({400, 401, 403, 404, 409, 422})
+_ROUTINE_NOTE = (
+    " Such a refusal depends on the caller and the data, not on drift in the service: declare "
+    "it in the document (info)."
+)
+
+
 @check(
     "conformance.undeclared-status",
     category=Category.MISCONFIGURATION,
@@ -128,11 +138,13 @@ async def undeclared_status(ctx: CheckContext) -> list[Finding]:
         key = (op.key, x.status)
         if key not in found:
             declared = ", ".join(sorted(op.responses)) or "nothing"
+            routine = x.status in _ROUTINE_ERRORS
             found[key] = ctx.finding(
                 exchange=redacted(x), discriminator=str(x.status),
                 title=f"Undeclared status {x.status} from {op.key}",
                 description=f"{op.key} answered {x.status}, which its document does not "
-                f"declare (declared: {declared}).",
+                f"declare (declared: {declared})." + (_ROUTINE_NOTE if routine else ""),
+                severity=Severity.INFO if routine else None,
             )  # fmt: skip
     return list(found.values())
 

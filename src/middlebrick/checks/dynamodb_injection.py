@@ -25,6 +25,9 @@ _PER_OPERATION = 16
 _POINTS = 14
 _REFUSED = frozenset({400, 422})  # "bad request": not 404, which a changed id earns anyway
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,63}")
+# An attribute name heading a structured value: `attr:value`, `attr=value`, `attr,desc`,
+# `attr>10`, `attr desc`; the separator and the rest are kept as the service expects them.
+_STRUCTURED = re.compile(r"([A-Za-z_][A-Za-z0-9_.]{0,63})([:=,;|<>! ~].{0,200})", re.DOTALL)
 _EXPRESSION = re.compile(
     r"\b(KeyCondition|Filter|Condition|Projection|Update) ?Expression\b|"
     r"\b(Query) (?:key )?condition"
@@ -86,8 +89,9 @@ async def expression_injection(ctx: CheckContext) -> list[Finding]:
         base = await prober.baseline(point)
         if base is None or base.status >= 500 or "expression" in base.kinds:
             continue
-        hit = await _expression_errors(prober, point, base)
-        widened = await _widened(prober, point, base, _expression_pairs(point.original))
+        slot = _name_slot(point.original)
+        hit = await _expression_errors(prober, point, base, slot)
+        widened = await _widened(prober, point, base, _expression_pairs(slot))
         if widened is not None:
             evidence = (hit.evidence if hit else ()) + widened.evidence
             how = f"{hit.how}; {widened.how}" if hit else widened.how
@@ -97,17 +101,37 @@ async def expression_injection(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-async def _expression_errors(prober: Prober, point: Point, base: Reply) -> _Hit | None:
-    value = point.original
-    broken = await prober.send(point, f"{value})")
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where an attribute name sits in a value: all of it (`category`), or the head of a
+    structured one (`urgency` in `urgency:routine`, `price` in `price>10`, `name,asc`)."""
+
+    name: str
+    rest: str = ""
+
+    def __call__(self, text: str) -> str:
+        """The value with the name replaced by `text`."""
+        return text + self.rest
+
+
+def _name_slot(value: str) -> _Slot:
+    if _IDENTIFIER.fullmatch(value):
+        return _Slot(value)
+    head = _STRUCTURED.fullmatch(value)
+    return _Slot(head.group(1), head.group(2)) if head else _Slot(value)
+
+
+async def _expression_errors(prober: Prober, point: Point, base: Reply, slot: _Slot) -> _Hit | None:
+    value = slot.name
+    broken = await prober.send(point, slot(f"{value})"))
     if broken is None or broken.status == base.status and broken.kinds == base.kinds:
         return None  # a parenthesis changes nothing: the value is no expression text
     if "expression" in broken.kinds:
-        return _Hit((broken.exchange,), f'{point.name}="{value})" breaks the expression',
-                    Confidence.CERTAIN)  # fmt: skip
-    reserved = await prober.send(point, "status")
+        return _Hit((broken.exchange,), f'{point.name}="{slot(value + ")")}" breaks the '
+                    "expression", Confidence.CERTAIN)  # fmt: skip
+    reserved = await prober.send(point, slot("status"))
     if reserved is not None and "expression" in reserved.kinds:
-        how = f'{point.name}="status" is refused as a reserved word inside the expression'
+        how = f'{point.name}="{slot("status")}" is refused as a reserved word inside the expression'
         return _Hit((reserved.exchange,), how, Confidence.CERTAIN)
     if not (base.ok and broken.status >= 500):
         return None
@@ -115,20 +139,24 @@ async def _expression_errors(prober: Prober, point: Point, base: Reply) -> _Hit 
     pairs = [(f" {value}", f"{value} ="), (f"({value})", f"{value} (")]
     evidence: list[Exchange] = [broken.exchange]
     for same, other in pairs:
-        fine, bad = await prober.send(point, same), await prober.send(point, other)
+        fine, bad = await prober.send(point, slot(same)), await prober.send(point, slot(other))
         if fine is None or bad is None or fine.status != base.status or bad.status < 500:
             return None
         evidence.append(bad.exchange)
-    how = (f'{point.name}="{value})", "{value} =" and "{value} (" fail ({broken.status}) while '
-           f'" {value}" and "({value})", the same in DynamoDB\'s grammar, succeed')  # fmt: skip
+    how = (f'{point.name}="{slot(value + ")")}", "{slot(value + " =")}" and "{slot(value + " (")}" '
+           f'fail ({broken.status}) while "{slot(" " + value)}" and "{slot(f"({value})")}", the '
+           "same in DynamoDB's grammar, succeed")  # fmt: skip
     return _Hit(tuple(evidence[:2]), how, Confidence.FIRM)
 
 
-def _expression_pairs(value: str) -> list[tuple[str, str]]:
+def _expression_pairs(slot: _Slot) -> list[tuple[str, str]]:
+    value = slot.name
     if not _IDENTIFIER.fullmatch(value):
         return []
+    # The same clause with AND changes nothing, wherever the pasted name sits in the expression;
+    # with OR it escapes the conditions before it (AND binds tighter) and matches every item.
     true = f"attribute_exists({value}) OR attribute_exists({value}) OR {value}"
-    return [(true, true.replace("attribute_exists", "attribute_not_exists"))]
+    return [(slot(true), slot(true.replace(" OR ", " AND ")))]
 
 
 async def _widened(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from middlebrick.checks.authz import owner_values, principals
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Finding, Severity
@@ -101,6 +102,14 @@ def _shared(a: Listing, b: Listing | None) -> bool | None:
     return True if overlap >= 0.8 else False if overlap <= 0.2 else None
 
 
+def _all_owned(x: Exchange, mine: frozenset[str]) -> bool:
+    """Does every item of the listing have an owner-like field holding user A's id?"""
+    items = _largest_list(x.json()) or []
+    return bool(mine) and bool(items) and all(
+        isinstance(i, dict) and set(owner_values(i, skip=None).values()) & mine for i in items
+    )
+
+
 def _page_param(spec: ApiSpec, op: Operation) -> Parameter | None:
     for p in op.params_in("query"):
         kind = spec.resolve(p.schema).get("type")
@@ -156,11 +165,15 @@ async def _probe(ctx: CheckContext, op: Operation) -> _Verdict | None:
     first, seen = base
     other = _baseline(ctx, op, "b")
     shared = _shared(seen, other[1] if other else None)
+    if shared is None and _all_owned(first, principals(ctx.exchanges).a):
+        shared = False  # every item names user A as its owner: A's partition, not the table
     if shared is False and seen.count < _MANY:
         return None  # each user's own items (a Query on their partition), and few of them
     assert ctx.spec is not None
     param = _page_param(ctx.spec, op)
     if param is None:
+        if shared is False:
+            return None  # many, but each user's own (an export of one's data): not a table
         cursor_param = any(_CURSOR_PARAM.match(p.name) for p in op.params_in("query"))
         return None if seen.cursor or cursor_param else _no_page_size(first, seen, shared)
     schema = ctx.spec.resolve(param.schema)

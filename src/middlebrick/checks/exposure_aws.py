@@ -1,5 +1,6 @@
 """Leaked AWS credentials and account details, in any response the scan saw or at the paths
-where Flask services usually dump their configuration (`/debug/config`, `/.env`, `/env`, ...).
+where Flask services usually dump their configuration (`/debug/config`, `/.env`, `/env`, ...),
+at the root and below the API's mount point (`/api/v3/debug`).
 
 An access key id is unmistakable (`AKIA`/`ASIA` + 16); a secret access key is 40 base64
 characters, so it only counts under a credential name or next to a key id; a session token
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from middlebrick.checks.base import CheckContext, check
 from middlebrick.checks.exposure_support import detections, join_masked, redacted
-from middlebrick.checks.inventory_support import Documented, relative_path
+from middlebrick.checks.inventory_support import Documented, mount_points, relative_path
 from middlebrick.detectors import Detection, Kind
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Endpoint, Finding, Severity
@@ -23,7 +24,12 @@ from middlebrick.models import Category, Confidence, Endpoint, Finding, Severity
 EXPOSURE_PATHS: tuple[str, ...] = (
     "/.env", "/config", "/debug", "/env", "/settings", "/admin/config", "/.aws/credentials",
     "/actuator/env", "/debug/config", "/config.json", "/api/config", "/api/settings",
-    "/server-info", "/debug/vars", "/.env.production", "/environment",
+    "/server-info", "/debug/vars", "/.env.production", "/environment", "/diagnostics", "/info",
+)  # fmt: skip
+# Below the API's own mount point (a Blueprint's url_prefix) only routes, not files, are tried.
+MOUNTED_PATHS: tuple[str, ...] = (
+    "/config", "/debug", "/env", "/settings", "/diagnostics", "/info", "/environment",
+    "/debug/config", "/admin/config", "/server-info",
 )  # fmt: skip
 _SECRET_KINDS = frozenset({Kind.AWS_SECRET_ACCESS_KEY, Kind.AWS_SESSION_TOKEN})
 _ORDER = (
@@ -105,7 +111,8 @@ async def aws_credentials(ctx: CheckContext) -> list[Finding]:
         seen.add(relative_path(ctx, x.url) or x.path)
         if found := _aws(x):
             record(x, found)
-    for path in EXPOSURE_PATHS:
+    mounted = [m + p for m in mount_points(ctx.spec)[1:] for p in MOUNTED_PATHS]
+    for path in dict.fromkeys([*EXPOSURE_PATHS, *mounted]):
         if path in seen:
             continue
         probed = await _probe(ctx, path)

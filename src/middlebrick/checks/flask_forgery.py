@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from middlebrick.checks.authz import principals
 from middlebrick.checks.base import CheckContext
 from middlebrick.http.exchange import Exchange
 
@@ -21,6 +22,7 @@ ID_KEY = re.compile(r"^_?(user_?id|uid|sub|account_?id|userid|user_?uuid|member_
 ROLE_KEY = re.compile(r"^(roles?|is_?admin|admin|is_?staff|is_?superuser|group|level)$", re.I)
 _SELF_PATH = re.compile(r"/(me|self|whoami|profile|account|current[-_]?user|session|user)\b", re.I)
 _DENIED = frozenset({401, 403})
+_ANY = re.compile(".*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,12 @@ def _values(body: Any, pattern: re.Pattern[str], depth: int = 0) -> Iterator[tup
             yield from _values(value, pattern, depth + 1)
 
 
-def user_id(ctx: CheckContext, identity: str) -> str | None:
-    """The id of the scan's user A (or B) as its own responses show it."""
+def user_id(ctx: CheckContext, identity: str) -> str | int | None:
+    """The id of the scan's user A (or B) as its own responses show it (an int if shown so)."""
+    who = principals(ctx.exchanges)  # "who am I" answers, whatever the id's name (`owner_id`)
+    known = sorted(who.a if identity == "a" else who.b)
+    if known:
+        return _as_shown(ctx, identity, known[0])
     counts: Counter[str] = Counter()
     for x in ctx.exchanges:
         if x.identity != identity or not 200 <= x.status < 300:
@@ -56,7 +62,32 @@ def user_id(ctx: CheckContext, identity: str) -> str | None:
         for key, value in _values(x.json(), re.compile(r"^(user_?id|userId|uid|sub|id)$")):
             if isinstance(value, str | int) and (key != "id" or weight > 1):
                 counts[str(value)] += weight
-    return counts.most_common(1)[0][0] if counts else None
+    return _as_shown(ctx, identity, counts.most_common(1)[0][0]) if counts else None
+
+
+def _as_shown(ctx: CheckContext, identity: str, value: str) -> str | int:
+    for x in ctx.exchanges:
+        if x.identity == identity and 200 <= x.status < 300:
+            shown = [v for _, v in _values(x.json(), _ANY) if str(v) == value]
+            if any(isinstance(v, int) and not isinstance(v, bool) for v in shown):
+                return int(value)
+    return value
+
+
+def typings(*ids: str | int | None) -> list[tuple[str | int | None, ...]]:
+    """The ids as shown, then, for digit strings, as the integers a session may hold instead
+    (a DynamoDB number comes back as a string through Flask's JSON, yet is kept as an int)."""
+    variants = [ids]
+    if any(isinstance(i, str) and i.isdigit() for i in ids):
+        variants.append(tuple(int(i) if isinstance(i, str) and i.isdigit() else i for i in ids))
+    return variants
+
+
+def same_type(template: Any, value: str | int) -> str | int:
+    """`value` as the type `template` has (an int for an int id, a string for a string one)."""
+    if isinstance(template, int) and not isinstance(template, bool) and str(value).isdigit():
+        return int(value)
+    return str(value) if isinstance(template, str) else value
 
 
 def elevated(value: Any) -> Any:
@@ -70,13 +101,15 @@ def elevated(value: Any) -> Any:
     return "admin"
 
 
-def forged_session(data: dict[str, Any], me: str | None, other: str | None) -> dict[str, Any]:
+def forged_session(
+    data: dict[str, Any], me: str | int | None, other: str | int | None
+) -> dict[str, Any]:
     """The session with its identity switched to `other` (or set to `me`) and its role raised."""
     forged = dict(data)
     ids = [k for k in data if ID_KEY.match(k)]
     for key in ids:  # someone else's session, when there is someone else to be
-        if other is not None and str(data[key]) != other:
-            forged[key] = other if isinstance(data[key], str) else data[key]
+        if other is not None and str(data[key]) != str(other):
+            forged[key] = same_type(data[key], other)
     if not ids and me is not None:  # an anonymous session: sign in as user A, the Flask way
         forged.update({"user_id": me, "_user_id": me, "_fresh": True, "uid": me})
     roles = [k for k in data if ROLE_KEY.match(k)]

@@ -24,6 +24,8 @@ from middlebrick.checks.flask_forgery import (
     elevated,
     forged_session,
     prove,
+    same_type,
+    typings,
     user_id,
 )
 from middlebrick.checks.flask_signing import (
@@ -114,12 +116,15 @@ async def _prove_cookie(ctx: CheckContext, found: _Found) -> tuple[Proof | None,
         return None, ""  # verified, but not Flask's tagged JSON: nothing safe to forge from
     if not isinstance(data, dict):
         return None, ""
-    forged = forged_session(data, user_id(ctx, "a"), user_id(ctx, "b"))
-    changes = {k: v for k, v in forged.items() if data.get(k, object()) != v}
-    signed = forge(found.value, found.secret, found.scheme, forged, flask=True)
-    proof = await prove(
-        ctx, "Cookie", f"{found.name}={found.value.raw}", f"{found.name}={signed}", changes
-    )
+    proof, changes = None, {}
+    for me, other in typings(user_id(ctx, "a"), user_id(ctx, "b")):
+        forged = forged_session(data, me, other)
+        changes = {k: v for k, v in forged.items() if data.get(k, object()) != v}
+        signed = forge(found.value, found.secret, found.scheme, forged, flask=True)
+        genuine = f"{found.name}={found.value.raw}"
+        proof = await prove(ctx, "Cookie", genuine, f"{found.name}={signed}", changes)
+        if proof is not None:
+            break
     return proof, ", ".join(f"{k}={v!r}" for k, v in sorted(changes.items()))
 
 
@@ -130,7 +135,7 @@ async def _prove_token(ctx: CheckContext, found: _Found) -> tuple[Proof | None, 
     theirs = [v for _, _, v in _tokens(ctx.config.headers_b) if v.raw != found.value.raw]
     named = [str(t.data[k]) for t in theirs for k in mine if k in t.data]
     other = named[0] if named else user_id(ctx, "b")
-    changes = {k: other for k, v in mine.items() if other and str(v) != other}
+    changes = {k: same_type(v, other) for k, v in mine.items() if other and str(v) != str(other)}
     changes.update({k: elevated(data[k]) for k in data if ROLE_KEY.match(k)})
     if not changes:
         return None, ""

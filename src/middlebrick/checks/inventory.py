@@ -1,7 +1,8 @@
 """Endpoints the service answers that its OpenAPI document does not describe.
 
 Candidates come from four places: paths shadow APIs usually live at (`/internal/...`,
-`/admin/...`, `/debug`, `/export`), older siblings of documented versions (`/api/v1` beside a
+`/admin/...`, `/debug`, `/export`, at the root and below the prefix every documented path
+shares, such as a Blueprint's `/api/v3`), older siblings of documented versions (`/api/v1` beside a
 documented `/api/v2`), methods a documented path allows but the document omits (its `Allow`
 header, or a GET that answers), and same-origin links in responses (`href`/`url` fields, `Link`
 headers). Each is compared with a nonsense path beside it, so a catch-all route or a
@@ -16,7 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from middlebrick.checks.base import CheckContext, check
-from middlebrick.checks.inventory_support import Baselines, Documented, relative_path, unique
+from middlebrick.checks.inventory_support import (
+    Baselines,
+    Documented,
+    mount_points,
+    relative_path,
+    unique,
+)
 from middlebrick.http.exchange import Exchange
 from middlebrick.models import Category, Confidence, Endpoint, Finding, Severity
 from middlebrick.spec.discover import DISCOVERY_PATHS
@@ -26,6 +33,11 @@ COMMON_PATHS: tuple[str, ...] = (
     "/admin", "/internal", "/private", "/debug", "/export", "/backup", "/dump", "/metrics",
     "/status", "/health", "/healthz", "/graphql", "/api", "/api/v1", "/v1", "/test", "/dev",
     "/legacy",
+)  # fmt: skip
+# Tried below the API's mount point too (`/api/v3/internal`): a Blueprint's forgotten routes.
+MOUNTED_PATHS: tuple[str, ...] = (
+    "/internal", "/admin", "/debug", "/export", "/dump", "/backup", "/config", "/diagnostics",
+    "/test", "/legacy",
 )  # fmt: skip
 # Shadow endpoints: a hidden prefix and a bulk or operational action, or a documented resource.
 HIDDEN_PREFIXES = ("/internal", "/admin")
@@ -39,7 +51,7 @@ _LINK_HEADER = re.compile(r"<([^>]{1,500})>")
 _ASSET = re.compile(r"\.(?:png|jpe?g|gif|svg|ico|css|js|map|woff2?|ttf|pdf|zip|csv|txt|html?)$",
                     re.I)  # fmt: skip
 _SAFE = ("GET",)
-MAX_COMMON, MAX_VERSIONS, MAX_LINKS, MAX_PATHS = 36, 6, 8, 15
+MAX_COMMON, MAX_VERSIONS, MAX_LINKS, MAX_PATHS = 46, 6, 8, 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,7 @@ def _candidates(ctx: CheckContext, docs: Documented) -> Iterator[_Candidate]:
     collections = [p for p in docs.full_paths() if p.count("/") == 1 and "{" not in p]
     common = [
         *COMMON_PATHS,
+        *(f"{mount}{path}" for mount in mount_points(ctx.spec)[1:] for path in MOUNTED_PATHS),
         *(f"{prefix}/{action}" for prefix in HIDDEN_PREFIXES for action in HIDDEN_ACTIONS),
         *(f"/internal{c}" for c in collections[:4]),
     ]

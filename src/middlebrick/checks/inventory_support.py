@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from middlebrick.checks.base import CheckContext
 from middlebrick.http.exchange import Exchange
 from middlebrick.spec.model import ApiSpec, Operation
-from middlebrick.spec.names import normalize, template_regex
+from middlebrick.spec.names import is_param, normalize, template_regex
 
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,200})</title>", re.I)
 MAX_BASELINES = 8
@@ -53,6 +53,23 @@ class Documented:
     def full_paths(self) -> list[str]:
         """Every documented path template with the base path, in document order, once each."""
         return list(dict.fromkeys(self.spec.base_path + op.path for op in self.spec.operations))
+
+
+def mount_points(spec: ApiSpec | None) -> list[str]:
+    """Where the API lives below the target: the root, then the prefix every documented path
+    shares (`/api/v3`: a Blueprint's url_prefix, a 2.0 basePath or a 3.x server path), where
+    forgotten routes of the same Blueprint live too."""
+    if spec is None or not spec.operations:
+        return [""]
+    # The folders documented paths sit in (`/api/v3` for `/api/v3/pets`), and what they share.
+    folders = [(spec.base_path + op.path).rstrip("/").split("/")[:-1] for op in spec.operations]
+    shared: list[str] = []
+    for parts in zip(*folders, strict=False):
+        if len(set(parts)) != 1 or is_param(parts[0]):
+            break
+        shared.append(parts[0])
+    prefix = "/".join(shared).rstrip("/") or spec.base_path.rstrip("/")
+    return ["", prefix] if prefix else [""]
 
 
 def relative_path(ctx: CheckContext, ref: str) -> str | None:

@@ -1,8 +1,10 @@
 """The spec audit inside a scan: each audit rule is a check, run on the scan's document.
 
-No traffic. The rules are the ones `middlebrick audit` runs (`middlebrick.audit`); here they
-see the document the scan loaded or discovered. Document-hygiene findings (missing bounds,
-missing error responses...) are reported as info in a scan, which grades the running service.
+The rules are the ones `middlebrick audit` runs (`middlebrick.audit`); here they see the
+document the scan loaded or discovered. Document-hygiene findings (missing bounds, missing
+error responses...) are reported as info in a scan, which grades the running service; so are
+"anyone may call this" claims the service disproves by refusing an anonymous GET (a few
+requests, see `spec_support`). Nothing else is sent.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 from middlebrick.audit import RULES, AuditDocument, Rule
 from middlebrick.audit.rule import findings
 from middlebrick.checks.base import CheckContext, CheckFunction, check
+from middlebrick.checks.spec_support import ACCESS_RULES, weigh_enforcement
 from middlebrick.models import Category, Finding
 from middlebrick.spec.model import ApiSpec
 
@@ -44,7 +47,10 @@ def _as_check(rule: Rule) -> CheckFunction:
     async def run(ctx: CheckContext) -> list[Finding]:
         if ctx.spec is None:
             return []
-        return await asyncio.to_thread(_run, rule, ctx.spec, ctx.target)
+        found = await asyncio.to_thread(_run, rule, ctx.spec, ctx.target)
+        if rule.id in ACCESS_RULES and found:
+            found = await weigh_enforcement(ctx, found)
+        return found
 
     run.__name__ = run.__qualname__ = rule.id.replace(".", "_").replace("-", "_")
     run.__doc__ = f"{rule.title}\n\n{rule.description}"

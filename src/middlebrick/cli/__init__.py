@@ -8,6 +8,7 @@ import click
 
 from middlebrick import __version__
 from middlebrick.cli.auditcmd import audit
+from middlebrick.cli.codecmd import code
 from middlebrick.cli.common import run_guarded
 from middlebrick.cli.dashboardcmd import dashboard
 from middlebrick.cli.historycmd import history
@@ -28,6 +29,7 @@ cli.add_command(demo)
 cli.add_command(audit)
 cli.add_command(history)
 cli.add_command(dashboard)
+cli.add_command(code)
 
 
 def main(argv: list[str] | None = None) -> None:

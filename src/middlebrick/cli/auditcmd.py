@@ -16,7 +16,8 @@ from middlebrick.reporting import REPORTERS
 @click.argument("source", metavar="SPEC")
 @click.option("--format", "formats", multiple=True, type=click.Choice(CONTRACT_FORMATS),
               help="Report format (repeatable, one --output each, or --output-dir).")
-@click.option("--output", "outputs", multiple=True, metavar="FILE", help="Where a report goes.")
+@click.option("--output", "outputs", multiple=True, metavar="FILE",
+              help="Where a report goes (- for standard output).")
 @click.option("--output-dir", metavar="DIR", help="Write every format into this folder.")
 @click.option("--fail-under", type=click.IntRange(0, 100), default=0, show_default=True,
               help="Exit 1 when the score is below this.")

@@ -7,7 +7,9 @@ import sys
 import click
 from rich.console import Console
 
+from middlebrick.config import header_problem
 from middlebrick.errors import MiddlebrickError
+from middlebrick.reporting.text import safe
 
 INTERNAL_ERROR_EXIT = 70
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -18,15 +20,24 @@ def parse_headers(values: tuple[str, ...], option: str) -> dict[str, str]:
     headers: dict[str, str] = {}
     for raw in values:
         name, sep, value = raw.partition(":")
-        if not sep or not name.strip() or any(c in name for c in " \t\r\n"):
-            raise click.BadParameter(f'expected "Name: value", got {raw!r}', param_hint=option)
-        headers[name.strip()] = value.strip()
+        name, value = name.strip(), value.strip()
+        problem = header_problem(name, value) if sep else "no colon"
+        if problem:
+            raise click.BadParameter(
+                f'expected "Name: value", got {raw!r} ({problem})', param_hint=option
+            )
+        headers[name] = value
     return headers
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
     """A comma-separated option as a tuple of its non-empty items."""
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def one_line(text: object) -> str:
+    """Text for one terminal line: control sequences stripped, line breaks as spaces."""
+    return " ".join(safe(text).split("\n"))
 
 
 def run_guarded(command: click.Command, argv: list[str] | None) -> int:
@@ -46,7 +57,8 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
     except MiddlebrickError as exc:
         if debug:
             raise
-        stderr.print(f"error: {exc}", style="red", markup=False)
+        # Messages may quote the target or its documents: no escape sequence reaches the terminal.
+        stderr.print(f"error: {one_line(exc)}", style="red", markup=False)
         return exc.exit_code
     except KeyboardInterrupt:
         stderr.print("interrupted", style="red")
@@ -55,7 +67,8 @@ def run_guarded(command: click.Command, argv: list[str] | None) -> int:
         if debug:
             raise
         stderr.print(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"internal error: {type(exc).__name__}: {one_line(exc)} "
+            "(run with --debug for the traceback)",
             style="red",
             markup=False,
         )

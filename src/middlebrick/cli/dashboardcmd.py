@@ -12,6 +12,7 @@ from rich.text import Text
 from middlebrick.cli.common import stderr
 from middlebrick.errors import UsageError
 
+MIN_TOKEN = 16  # characters; a generated token has 32
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -22,8 +23,8 @@ from middlebrick.errors import UsageError
               help="History database: a SQLite path or a postgresql:// URL "
               "(default: $MIDDLEBRICK_DB, else the user's data directory).")
 @click.option("--token", envvar="MIDDLEBRICK_DASHBOARD_TOKEN", metavar="TOKEN",
-              help="Require this access token (generated and printed when bound beyond "
-              "loopback without one).")
+              help="Require this access token, at least 16 characters (generated and printed "
+              "when bound beyond loopback without one).")
 @click.option("--no-schedules", is_flag=True, help="Do not run scheduled rescans.")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def dashboard(host: str, port: int, db: str | None, token: str | None, no_schedules: bool,
@@ -33,6 +34,9 @@ def dashboard(host: str, port: int, db: str | None, token: str | None, no_schedu
     from middlebrick.web import DashboardServer
     from middlebrick.web.security import is_loopback
 
+    if token is not None and len(token.strip()) < MIN_TOKEN:
+        raise UsageError(f"--token: use at least {MIN_TOKEN} characters, or leave it out to "
+                         "have one generated when the dashboard listens beyond loopback")
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
     out = Console(highlight=False)
     with History.open(db) as history:

@@ -74,7 +74,7 @@ def _table(scans: list[ScanSummary], changes: dict[int, tuple[int, int] | None],
     for s in scans:
         change = changes.get(s.id)
         row: list[Text] = [Text(f"#{s.id}"), Text(s.started_at[:16].replace("T", " "))]
-        row += [Text(s.grade, style=GRADE_STYLE.get(s.grade, "bold")), Text(str(s.score))]
+        row += [Text(safe(s.grade), style=GRADE_STYLE.get(s.grade, "bold")), Text(str(s.score))]
         for severity in SEVERITIES:
             n = s.counts.get(severity, 0)
             row.append(Text(str(n), style=SEVERITY_STYLE[Severity(severity)] if n else "dim"))

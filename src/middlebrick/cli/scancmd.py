@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from middlebrick.baseline import compare, read_baseline
-from middlebrick.cli.common import parse_headers, split_list, stderr
+from middlebrick.cli.common import one_line, parse_headers, split_list, stderr
 from middlebrick.cli.gate import Gate, gate_failures
 from middlebrick.cli.progress import ScanProgress
 from middlebrick.config import ScanConfig
@@ -48,6 +49,9 @@ def plan_outputs(
         if outputs:
             raise UsageError("use either --output or --output-dir, not both")
         folder = Path(output_dir)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"--output-dir {folder} is not a directory")
+        _check_writable(folder / "middlebrick-report")
         return [Destination(format=f, path=folder / f"middlebrick-report.{EXTENSIONS[f]}")
                 for f in formats]
     if outputs and len(outputs) != len(formats):
@@ -56,7 +60,26 @@ def plan_outputs(
         if len(formats) > 1:
             raise UsageError("several formats need one --output each, or --output-dir")
         return [Destination(format=formats[0], path=None)]
-    return [Destination(format=f, path=Path(o)) for f, o in zip(formats, outputs, strict=True)]
+    planned = [Destination(format=f, path=None if o == "-" else Path(o))
+               for f, o in zip(formats, outputs, strict=True)]
+    for dest in planned:
+        _check_writable(dest.path)
+    return planned
+
+
+def _check_writable(path: Path | None) -> None:
+    # Before the scan, not after it: a typo in --output must not cost a whole scan.
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a directory")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"cannot write a report to {path}: it is read-only")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write a report into {path.parent}: {folder} is not writable")
 
 
 def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
@@ -65,9 +88,12 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
         if dest.path is None:
             render(result, sys.stdout)
             continue
-        dest.path.parent.mkdir(parents=True, exist_ok=True)
-        with dest.path.open("w", encoding="utf-8") as out:
-            render(result, out)
+        try:
+            dest.path.parent.mkdir(parents=True, exist_ok=True)
+            with dest.path.open("w", encoding="utf-8") as out:
+                render(result, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {dest.path}: {exc.strerror or exc}") from None
 
 
 @click.command()
@@ -79,7 +105,8 @@ def write_reports(result: ScanResult, destinations: list[Destination]) -> None:
               help="The identity of a second, unrelated user B (repeatable).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(CONTRACT_FORMATS),
               help="Report format (repeatable, one --output each, or --output-dir).")
-@click.option("--output", "outputs", multiple=True, metavar="FILE", help="Where a report goes.")
+@click.option("--output", "outputs", multiple=True, metavar="FILE",
+              help="Where a report goes (- for standard output).")
 @click.option("--output-dir", metavar="DIR", help="Write every format into this folder.")
 @click.option("--fail-under", type=click.IntRange(0, 100), default=0, show_default=True,
               help="Exit 1 when the score is below this.")
@@ -156,7 +183,7 @@ def scan(url: str, openapi: str | None, headers: tuple[str, ...], headers_b: tup
         REPORTERS.get("text")(result, summary_console)
     failures = gate_failures(result, gate, result.baseline)
     for reason in failures:
-        stderr.print(f"gate failed: {reason}", style="red", markup=False)
+        stderr.print(f"gate failed: {one_line(reason)}", style="red", markup=False)
     return 1 if failures else 0
 
 
@@ -167,7 +194,8 @@ def remember(result: ScanResult, *, db: str | None, source: str = "scan") -> Non
     try:
         record(result, db=db, source=source)
     except HistoryUnavailable as exc:
-        stderr.print(f"warning: not recorded in history: {exc}", style="yellow", markup=False)
+        stderr.print(f"warning: not recorded in history: {one_line(exc)}", style="yellow",
+                     markup=False)
 
 
 def annotated(result: ScanResult, config: ScanConfig, baseline: str | None,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from middlebrick.errors import BudgetExhausted, DeadlineReached, UnsafeRequestBlocked
+from middlebrick.http.decode import ACCEPT_ENCODING, BoundedDecoder
 from middlebrick.http.exchange import Exchange
 from middlebrick.http.pool import ShardedTransport
 from middlebrick.spec.model import SAFE_METHODS
@@ -53,12 +54,14 @@ class _RateLimiter:
         self._next = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    async def wait(self, time_left: float | None = None) -> None:
         if not self._interval:
             return
         async with self._lock:
             now = time.monotonic()
             start = max(now, self._next)
+            if time_left is not None and start - now >= time_left:
+                raise DeadlineReached("scan deadline reached")  # no sleeping past it
             self._next = start + self._interval
         if start > now:
             await asyncio.sleep(start - now)
@@ -82,7 +85,7 @@ class ScanClient:
             timeout=httpx.Timeout(self.options.timeout),
             follow_redirects=False,
             verify=self.options.verify_tls,
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         )
         # Identities are the headers the user gave: a cookie a target sets (a sign-in's session)
         # must never be replayed, or later "anonymous" requests would quietly be someone.
@@ -91,7 +94,7 @@ class ScanClient:
         self._rate = _RateLimiter(self.options.rate)
         self._started = time.monotonic()
         self._sent = 0
-        self._created: set[str] = set()
+        self._created: dict[str, set[str]] = {}  # id -> path prefixes ("": anywhere)
         self.exchanges: list[Exchange] = []
 
     # -- limits ------------------------------------------------------------------------------
@@ -121,11 +124,16 @@ class ScanClient:
         self._sent += 1
 
     # -- safe mode ---------------------------------------------------------------------------
-    def mark_created(self, values: Iterable[object]) -> None:
-        """Remember ids of objects the scanner created: safe mode lets it change those."""
+    def mark_created(self, values: Iterable[object], *, under: str | None = None) -> None:
+        """Remember ids of objects the scanner created: safe mode lets it change those.
+
+        `under` is the path (or URL) the creation was sent to, e.g. `/orders`: the id then only
+        counts below it, so order 1 of the scanner's never unlocks `PUT /customers/1`.
+        """
+        scope = _path_of(under).rstrip("/") + "/" if under is not None else ""
         for value in values:
             if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-                self._created.add(str(value))
+                self._created.setdefault(str(value), set()).add(scope)
 
     def is_created(self, value: object) -> bool:
         return str(value) in self._created
@@ -142,8 +150,12 @@ class ScanClient:
         values = [str(v) for v in path_values]
         if method == "POST" and not values:
             return True  # creating a new object changes nothing that existed
-        # Changing an object is only allowed when every id in its path is one the scanner made.
-        return bool(values) and all(v in self._created for v in values)
+        # Changing an object is only allowed when every id in its path is one the scanner made
+        # (there, when it is known where: ids like 1, 2, 3 repeat across collections).
+        path = _path_of(url)
+        return bool(values) and all(
+            any(path.startswith(scope) for scope in self._created.get(v, ())) for v in values
+        )
 
     # -- sending -----------------------------------------------------------------------------
     async def request(
@@ -197,10 +209,15 @@ class ScanClient:
             hops -= 1
             next_url = request.url.join(location)
             keep_body = exchange.status in {307, 308}
+            next_method = method if keep_body else ("GET" if method != "HEAD" else "HEAD")
+            if next_method not in SAFE_METHODS and not self.options.allow_destructive:
+                # Safe mode cleared this method for this URL only: where a redirect points, it
+                # could change an object that existed (a 307 from POST /items to /items/7).
+                return exchange
             request = self._http.build_request(
-                method if keep_body else ("GET" if method != "HEAD" else "HEAD"),
+                next_method,
                 next_url,
-                headers=merged if next_url.host == request.url.host else {},
+                headers=merged if _same_origin(request.url, next_url) else {},
                 content=request.content if keep_body else None,
             )
 
@@ -211,7 +228,7 @@ class ScanClient:
         operation: Operation | None,
         timeout: float | None,
     ) -> Exchange:
-        await self._rate.wait()
+        await self._rate.wait(self.time_left())
         async with self._slots:
             self._reserve()
             wait = timeout or self.options.timeout
@@ -250,14 +267,17 @@ class ScanClient:
         return exchange
 
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
+        limit = self.options.max_body
+        if response.is_stream_consumed:  # built in memory (a mock transport): decoded already
+            return response.content[:limit], len(response.content) > limit
+        # Raw bytes, decoded here: the cap must bound the inflated size, chunk by chunk.
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.options.max_body:
-                return b"".join(chunks)[: self.options.max_body], True
-        return b"".join(chunks), False
+        async for chunk in response.aiter_raw():
+            chunks.append(decoder.feed(chunk))
+            if decoder.truncated:
+                break
+        return b"".join(chunks), decoder.truncated
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -267,3 +287,21 @@ class ScanClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _path_of(url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        path: str = httpx.URL(url).path
+        return path
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+def _same_origin(before: httpx.URL, after: httpx.URL) -> bool:
+    """May a redirect to `after` carry the identity headers sent to `before`?"""
+    if after.host != before.host:
+        return False
+    if after.scheme == before.scheme:
+        return after.port == before.port
+    # http -> https on the same host and default ports is an upgrade (as httpx also allows).
+    upgrade = before.scheme == "http" and after.scheme == "https"
+    return upgrade and before.port is None and after.port is None

@@ -31,7 +31,13 @@ class Exchange:
 
     @property
     def text(self) -> str:
-        return self.body.decode(_charset(self.headers), errors="replace")
+        charset = _charset(self.headers)
+        try:
+            text = self.body.decode(charset, errors="replace")
+        except UnicodeError:  # a charset the target chose may refuse errors="replace" (idna)
+            return self.body.decode("utf-8", errors="replace")
+        # utf-7 and unicode-escape can decode to lone surrogates, which no report can encode.
+        return text if charset == "utf-8" else text.encode("utf-8", "replace").decode("utf-8")
 
     @property
     def content_type(self) -> str:
@@ -44,7 +50,7 @@ class Exchange:
             return None
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # [[[[... from a hostile target
             return None
 
     @property
@@ -61,7 +67,7 @@ def _charset(headers: httpx.Headers) -> str:
             candidate = value.strip('"').lower()
             try:
                 "".encode(candidate)
-            except LookupError:
+            except (LookupError, UnicodeError):  # unknown, or a codec like "undefined"
                 break
             return candidate
     return "utf-8"

@@ -148,9 +148,15 @@ def start_dynamodb(
 
 
 def _start_dynamodb_local(port: int | None, ready_timeout: float) -> DynamoServer:
-    jar = dynamodb_local.fetch()
+    # Never fetched here: starting the lab makes no request beyond loopback. `fetch` is a
+    # set-up step (`./dev` runs it); without the jar, `auto` falls back to moto.
     java = dynamodb_local.java_path()
-    assert java is not None  # fetch() refuses to run without java
+    if java is None:
+        raise LabError("java is not installed (DynamoDB Local needs Java 17+)")
+    jar = dynamodb_local.installed_jar()
+    if jar is None:
+        raise LabError("DynamoDB Local is not in the cache: fetch it once with "
+                       "`python -m middlebrick.lab.dynamodb fetch`")
     port = port or _free_port()
     command = [
         java,

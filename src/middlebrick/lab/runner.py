@@ -6,6 +6,7 @@ import atexit
 import io
 import logging
 import secrets
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from middlebrick.errors import LabError
 from middlebrick.lab import seed
 from middlebrick.lab.common import issue_token
 from middlebrick.lab.dynamodb import DynamoClient, DynamoServer, start_dynamodb
@@ -147,7 +149,16 @@ def _serve(
     port: int,
     handler: type[WSGIRequestHandler],
 ) -> Twin:
-    server = make_server(HOST, port, app, threaded=True, request_handler=handler)
+    # Bound here: werkzeug's own bind calls sys.exit(1) when the port is taken.
+    try:
+        listening = socket.create_server((HOST, port))
+    except OSError as exc:
+        raise LabError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+    try:
+        server = make_server(HOST, port, app, threaded=True, request_handler=handler,
+                             fd=listening.fileno())
+    finally:
+        listening.close()  # the server holds its own duplicate
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"lab-{name}", daemon=True
     )
@@ -157,7 +168,7 @@ def _serve(
     secret = str(app.config["SECRET_KEY"])
     return Twin(
         name=name,
-        url=f"http://{HOST}:{server.server_port}",
+        url=f"http://{HOST}:{server.port}",
         tokens={user: issue_token(secret, uid) for user, uid in user_ids.items()},
         user_ids=user_ids,
         tables=tables,

@@ -117,7 +117,8 @@ def _finding(f: Finding, status: str | None) -> dict[str, Any]:
     location = None
     if f.location is not None:
         line = f":{f.location.line}" if f.location.line else ""
-        location = f"{f.location.file}{line} #{f.location.pointer}"
+        pointer = f" #{f.location.pointer}" if f.location.pointer else ""
+        location = f"{f.location.file}{line}{pointer}"
     return {
         "id": f.id,
         "check": f.check,
@@ -130,6 +131,7 @@ def _finding(f: Finding, status: str | None) -> dict[str, Any]:
         "owasp": f.owasp,
         "cwe": f.cwe,
         "location": location,
+        "location_label": "in the spec" if f.location and f.location.pointer else "in the source",
         "description": f.description,
         "remediation": f.remediation,
         "baseline": status,

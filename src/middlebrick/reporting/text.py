@@ -15,11 +15,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from middlebrick.models import Finding, ScanResult, Severity
+from middlebrick.models import ScanResult, Severity
 from middlebrick.reporting import reporter
+from middlebrick.reporting.view import where
 
 TOP_FINDINGS = 10
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[ -/]*[@-~]")
+# Whole CSI sequences first, then any C0/C1 control left and the bidi overrides that make a
+# terminal show text reordered.
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
@@ -40,10 +45,6 @@ def short_fix(remediation: str, limit: int = 220) -> str:
     match = re.search(r"(?<=[.!?])\s+(?=[A-Z`(])", remediation)
     first = remediation[: match.start()] if match else remediation
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
-
-
-def _where(f: Finding) -> str:
-    return f"{f.endpoint.method} {f.endpoint.path}" if f.endpoint else "(service)"
 
 
 @reporter("text")
@@ -79,7 +80,7 @@ def render(result: ScanResult, out: IO[str]) -> None:
         table.add_column("fix")
         for f in result.findings[:TOP_FINDINGS]:
             title = Text(safe(f.title), style="bold")
-            title.append("\n" + safe(_where(f)), style="dim")
+            title.append("\n" + safe(where(f)), style="dim")
             title.append(f"\n{f.check}", style="dim")
             table.add_row(
                 Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),

@@ -82,8 +82,16 @@ def checks_of(result: ScanResult) -> tuple[CheckInfo, ...]:
 
 
 def where(finding: Finding) -> str:
-    """`METHOD /path/template`, or `service` for a finding about the whole service."""
-    return f"{finding.endpoint.method} {finding.endpoint.path}" if finding.endpoint else "service"
+    """`METHOD /path/template`; `file:line` for a finding in source code (`middlebrick code`);
+    `file#/pointer` for one in a document; `service` for one about the whole service."""
+    if finding.endpoint is not None:
+        return f"{finding.endpoint.method} {finding.endpoint.path}"
+    loc = finding.location
+    if loc is None:
+        return "service"
+    if not loc.pointer:
+        return f"{loc.file}:{loc.line}" if loc.line else loc.file
+    return f"{loc.file}#{loc.pointer}"
 
 
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:

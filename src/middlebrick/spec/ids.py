@@ -87,6 +87,7 @@ class IdStore:
         nouns = {noun} if (noun := noun_of(collection)) else set()
         nouns |= self._schema_nouns(op)
         primaries: list[str] = []
+        found: list[tuple[str, str | None, str, bool, set[str]]] = []
         for record in _records(body, nouns):
             names = _primary_names(record.nouns)
             for key, raw in record.fields.items():
@@ -95,18 +96,25 @@ class IdStore:
                     continue
                 snake = to_snake(str(key))
                 primary = snake in names
-                self._add(
-                    snake,
-                    collection if record.top else None,
-                    value,
-                    primary=primary,
-                    nouns=record.nouns,
-                    identity=identity,
-                    created=created and record.top and primary,
+                found.append(
+                    (snake, collection if record.top else None, value, primary, record.nouns)
                 )
                 if record.top and primary and value not in primaries:
                     primaries.append(value)
-        if created:
+        # Safe mode lets the scanner change what it created, so "created" must be sure: one new
+        # object, never a list (a search sent as POST) nor an id already seen (an upsert).
+        made = created and len(primaries) == 1 and not self._seen_before(primaries[0])
+        for snake, where, value, primary, record_nouns in found:
+            self._add(
+                snake,
+                where,
+                value,
+                primary=primary,
+                nouns=record_nouns,
+                identity=identity,
+                created=made and primary and value == primaries[0],
+            )
+        if made:
             self._created.update(primaries)
         return primaries
 
@@ -138,6 +146,14 @@ class IdStore:
             for seen_list in collections.values():
                 seen_list[:] = [s for s in seen_list if s.value not in gone]
         self._created -= gone
+
+    def _seen_before(self, value: str) -> bool:
+        if value in self._created:
+            return False  # the scanner's own object, answered again
+        return any(
+            s.value == value for by_collection in self._buckets.values()
+            for seen_list in by_collection.values() for s in seen_list
+        )
 
     def created_ids(self) -> set[str]:
         """Ids of objects the scanner itself created."""

@@ -61,6 +61,8 @@ def read_document(data: bytes | str, source: str, *, want_lines: bool = False) -
             document = json.loads(text)
         except ValueError:
             pass  # YAML flow style looks like JSON too; let YAML have a go
+        except RecursionError:
+            raise SpecError("the document nests too deeply", source=source) from None
         else:
             return document, (_lines_only(text) if want_lines else {})
     try:

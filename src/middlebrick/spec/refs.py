@@ -116,8 +116,11 @@ def absolutize(document: Any, base_uri: str, *, source: str) -> set[str]:
         else:
             ref = node.get("$ref")
             if not literal and isinstance(ref, str):
-                node["$ref"] = absolute = urljoin(base_uri, ref)
-                targets.add(urldefrag(absolute)[0])
+                try:
+                    node["$ref"] = absolute = urljoin(base_uri, ref)
+                    targets.add(urldefrag(absolute)[0])
+                except ValueError:  # e.g. "http://[oops": urllib refuses it
+                    raise SpecError(f"invalid reference {ref!r}", source=source) from None
             for name, value in node.items():
                 size += walk(value, literal or name in LITERAL_KEYS)
         on_path.discard(key)

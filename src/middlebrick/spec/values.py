@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
 SOFT_DEPTH = 4  # below this, only what the schema requires
 HARD_DEPTH = 16  # below this, give up (a schema that requires infinite nesting)
 MAX_HOPS = 32
-MAX_ITEMS = 1000  # a sane request even when `minItems` asks for more
+MAX_ITEMS = 1000  # a sane request even when `minItems` (or `minProperties`) asks for more
+MAX_STRING = 4096  # likewise for `minLength`: a document must not make the scanner build 1 GB
 MAX_WORK = 20_000  # schema nodes flattened per maker: bounds pathological documents
 FORMATS: Mapping[str, Any] = {
     "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
@@ -120,7 +122,7 @@ class ValueMaker:
             result["key"] = self.value(extra, depth + 1, seen)
         minimum = schema.get("minProperties")
         if isinstance(minimum, int) and len(result) < minimum and extra is not False:
-            for index in range(len(result), minimum):
+            for index in range(len(result), min(minimum, MAX_ITEMS)):
                 result[f"key{index}"] = self.value(extra, depth + 1, seen) if extra else "value"
         return result
 
@@ -198,7 +200,7 @@ def _type_of(schema: Mapping[str, Any]) -> str:
 
 
 def string_value(schema: Mapping[str, Any]) -> str:
-    low = _int(schema, "minLength") or 0
+    low = min(_int(schema, "minLength") or 0, MAX_STRING)
     high = _int(schema, "maxLength")
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
@@ -235,6 +237,8 @@ def number_value(schema: Mapping[str, Any], *, integer: bool) -> int | float:
         value = -(-value // multiple) * multiple  # the first multiple at or above the value
         if high is not None and value > high:
             value -= multiple
+    if not math.isfinite(value):  # bounds like 1e308 with multipleOf 1e-308 overflow
+        value = 1 if integer else 1.5
     if integer:
         return int(-(-value // 1))
     return float(value)

@@ -8,6 +8,7 @@ PostgreSQL needs none of this: every insert gets its own id from a sequence.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -41,7 +42,7 @@ def create(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -91,6 +92,17 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:
         raise HistoryUnavailable("the database did not return the new row's id")
     return int(key[0])
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (and any missing directory) for its owner only: scan reports
+    tell how to attack the services scanned. SQLite gives its -wal and -shm files the same mode.
+    A file or directory that already exists keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _locked(exc: DBAPIError) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -85,13 +86,24 @@ def _v2_sources_checks_and_category_scores(conn: Connection) -> None:
         Column("score", Integer, nullable=False),
     )
     scores.create(conn)
-    # Backfill from the stored reports: version 1 kept the categories only inside the JSON.
+    # Backfill from the stored reports: version 1 kept the categories only inside the JSON, and
+    # stored whatever report it was given, so an odd one yields no rows rather than no upgrade.
     for scan_id, report in conn.execute(select(scans.c.id, scans.c.report)):
-        categories = json.loads(report).get("score", {}).get("categories", {})
-        rows = [{"scan_id": scan_id, "category": str(name), "score": int(value)}
-                for name, value in categories.items()]
+        rows = {str(name)[:64]: int(value) for name, value in _v1_categories(report).items()
+                if isinstance(value, int | float) and not isinstance(value, bool)}
         if rows:
-            conn.execute(scores.insert(), rows)
+            conn.execute(scores.insert(), [{"scan_id": scan_id, "category": name, "score": value}
+                                           for name, value in rows.items()])
+
+
+def _v1_categories(report: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(report)
+    except ValueError:
+        return {}
+    score = parsed.get("score") if isinstance(parsed, dict) else None
+    categories = score.get("categories") if isinstance(score, dict) else None
+    return categories if isinstance(categories, dict) else {}
 
 
 def _v3_schedules_and_alerts(conn: Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -14,6 +15,7 @@ DB_ENV = "MIDDLEBRICK_DB"
 KEY_ENV = "MIDDLEBRICK_KEY_FILE"
 DB_FILE = "history.sqlite3"
 KEY_FILE = "secret.key"
+_SECRET_PARAM = re.compile(r"pass|secret|token", re.IGNORECASE)
 
 
 def data_dir() -> Path:
@@ -60,11 +62,14 @@ def resolve_url(db: str | None) -> str:
 
 
 def display_url(url: str) -> str:
-    """The URL with any password hidden, for messages and the dashboard footer."""
+    """The URL with any password hidden, for messages and the dashboard footer: the one in the
+    authority and any a driver reads from the query (`?password=`, `?sslpassword=`)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "(invalid database URL)"
+    hidden = {k: "***" for k in parsed.query if _SECRET_PARAM.search(k)}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
 
 
 def _sqlite_url(path: Path) -> str:

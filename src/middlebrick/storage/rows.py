@@ -2,6 +2,8 @@
 
 Reports come from this version of middlebrick or from a file written by an older one, so
 every field is read defensively: a missing or odd value becomes a neutral one, never a crash.
+Text a target sent may hold what no database stores (NUL, lone surrogates): `storable` makes
+it storable instead of letting it fail the whole scan's record.
 """
 
 from __future__ import annotations
@@ -48,14 +50,14 @@ def report_rows(
         "score": int(_number(score.get("value"))),
         "grade": _text(score.get("grade"))[:2] or "?",
         **{s: counts.get(s, 0) for s in SEVERITIES},
-        "report": json.dumps(report, ensure_ascii=False, separators=(",", ":")),
+        "report": storable(json.dumps(report, ensure_ascii=False, separators=(",", ":"))),
         "source": source[:32],
         "checks": json.dumps(sorted(set(checks_run))) if checks_run is not None else None,
     }
     finding_rows = [_finding_row(f) for f in found]
     categories = _mapping(score.get("categories"))
-    category_rows = [{"category": str(k)[:64], "score": int(_number(v))}
-                     for k, v in categories.items()]
+    by_name = {_text(k)[:64]: int(_number(v)) for k, v in categories.items()}  # one per key
+    category_rows = [{"category": k, "score": v} for k, v in by_name.items()]
     return scan, finding_rows, category_rows
 
 
@@ -72,16 +74,22 @@ def _finding_row(finding: Mapping[str, Any]) -> Row:
     }
 
 
+def storable(text: str) -> str:
+    """`text` as every database can store it: NUL (which PostgreSQL refuses) becomes U+FFFD and
+    a lone surrogate (decoded from a JSON `\\ud800`, not encodable as UTF-8) becomes `?`."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
+    return storable(value if isinstance(value, str) else "" if value is None else str(value))
 
 
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-__all__ = ["report_rows", "stamp"]
+__all__ = ["report_rows", "stamp", "storable"]

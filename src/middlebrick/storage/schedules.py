@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Row, select, update
 
 from middlebrick.storage.database import guarded, inserted_id, retrying, writing
-from middlebrick.storage.rows import stamp
+from middlebrick.storage.rows import stamp, storable
 from middlebrick.storage.schema import alerts, schedules
 from middlebrick.storage.vault import Vault
 
@@ -123,13 +123,15 @@ class Schedules:
 
     def finished(self, schedule_id: int, *, scan_id: int | None, error: str | None) -> None:
         query = (update(schedules).where(schedules.c.id == schedule_id)
-                 .values(last_scan_id=scan_id, last_error=error))
+                 .values(last_scan_id=scan_id,
+                         last_error=storable(error) if error is not None else None))
         self._write(lambda c: c.execute(query))
 
     def log_alert(self, *, schedule_id: int | None, scan_id: int, url: str, delivered: bool,
                   attempts: int, status: int | None, error: str | None) -> int:
         row = {"schedule_id": schedule_id, "scan_id": scan_id, "url": url, "delivered": delivered,
-               "attempts": attempts, "status": status, "error": error, "sent_at": stamp()}
+               "attempts": attempts, "status": status,
+               "error": storable(error) if error is not None else None, "sent_at": stamp()}
         return self._write(lambda c: inserted_id(c.execute(alerts.insert().values(**row))))
 
     def alerts(self, *, limit: int = 20) -> list[AlertRecord]:

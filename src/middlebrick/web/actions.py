@@ -14,6 +14,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from middlebrick.web.app import dashboard
 from middlebrick.web.forms import scan_request, schedule_request
+from middlebrick.web.jobs import ScanQueueFull
 from middlebrick.web.scheduler import scan_config
 
 actions = Blueprint("actions", __name__)
@@ -32,7 +33,10 @@ def start_scan() -> BaseResponse | tuple[str, int]:
         return render_template("scan_form.html", errors=errors, form=_echo()), 400
     config = scan_config(wanted.target, openapi=wanted.openapi, headers=wanted.headers,
                          headers_b=wanted.headers_b, read_only=wanted.read_only)
-    job = dashboard().runner.submit(config, source="dashboard")
+    try:
+        job = dashboard().runner.submit(config, source="dashboard")
+    except ScanQueueFull as exc:
+        return render_template("scan_form.html", errors=[str(exc)], form=_echo()), 429
     return redirect(url_for("actions.job", job_id=job), code=303)
 
 
@@ -97,9 +101,12 @@ def run_schedule(schedule_id: int) -> BaseResponse:
     found = dashboard().history.schedules.get(schedule_id)
     if found is None:
         abort(404, "No such schedule.")
-    started = dashboard().scheduler.run(found)
+    try:
+        started = dashboard().scheduler.run(found)
+    except ScanQueueFull as exc:
+        abort(429, str(exc))
     if started is None:
-        abort(409, "This schedule was just started elsewhere.")
+        abort(409, "This schedule's scan is still running, or was just started elsewhere.")
     return redirect(url_for("actions.job", job_id=started), code=303)
 
 

@@ -1,7 +1,9 @@
 """What the dashboard's forms accept: http(s) URLs only, well-formed headers, sane intervals.
 
 The OpenAPI field takes a URL, never a path: a dashboard user must not make the server read
-its own files. Errors come back as messages for the form, never as exceptions.
+its own files. Sizes are bounded (URLs as long as the history stores them, headers as large as
+servers commonly accept) and header values must be printable ASCII, which is all an HTTP client
+can send as text. Errors come back as messages for the form, never as exceptions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from dataclasses import dataclass, field
 from middlebrick.errors import UsageError
 
 MAX_INTERVAL = 60 * 24 * 30  # minutes: monthly at most
+MAX_URL = 2048  # the history's target column
+MAX_HEADERS = 50
+MAX_HEADER_NAME = 256
+MAX_HEADER_VALUE = 8192  # what nginx and most servers accept in one header line
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
+_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # printable ASCII and tabs
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -42,6 +49,9 @@ def http_url(value: str, what: str, errors: list[str], *, target: bool = True) -
     from middlebrick.engine import validate_target
 
     value = value.strip()
+    if len(value) > MAX_URL:
+        errors.append(f"{what}: at most {MAX_URL} characters")
+        return value[:MAX_URL]
     if _CONTROL.search(value) or " " in value:
         errors.append(f"{what}: spaces and control characters are not allowed")
         return value
@@ -62,10 +72,14 @@ def header_lines(text: str, what: str, errors: list[str]) -> dict[str, str]:
             continue
         name, sep, value = line.partition(":")
         name, value = name.strip(), value.strip()
-        if not sep or not _TOKEN.match(name) or _CONTROL.search(value):
-            errors.append(f'{what}, line {n}: expected "Name: value"')
+        if (not sep or len(name) > MAX_HEADER_NAME or len(value) > MAX_HEADER_VALUE
+                or not _TOKEN.match(name) or not _VALUE.match(value)):
+            errors.append(f'{what}, line {n}: expected "Name: value" (printable ASCII, a value '
+                          f"of at most {MAX_HEADER_VALUE} characters)")
             continue
         headers[name] = value
+    if len(headers) > MAX_HEADERS:
+        errors.append(f"{what}: at most {MAX_HEADERS} headers")
     return headers
 
 

@@ -1,7 +1,9 @@
 """Scans started from the dashboard: each runs `engine.scan` in a background thread.
 
 Progress is kept in memory for the page that polls it; the result goes into the history like
-any other scan. At most `max_parallel` scans run at once; the rest wait their turn.
+any other scan. At most `max_parallel` scans run at once and at most `max_waiting` wait their
+turn; beyond that a scan is refused (`ScanQueueFull`), so a flood of requests cannot pile up
+threads. Only finished jobs are forgotten to make room.
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ from middlebrick.errors import MiddlebrickError
 from middlebrick.storage import History
 
 log = logging.getLogger(__name__)
+ACTIVE = frozenset({"queued", "running"})
 AfterScan = Callable[[int], None]  # called with the id of the recorded scan
 OnError = Callable[[str], None]  # called with the reason a scan failed
+
+
+class ScanQueueFull(MiddlebrickError):
+    """Every scan slot is taken and the waiting line is full."""
 
 
 @dataclass
@@ -43,22 +50,35 @@ class _Job:
 class JobRunner:
     """Runs dashboard scans in background threads and remembers their progress."""
 
-    def __init__(self, history: History, *, max_parallel: int = 2, keep: int = 100) -> None:
+    def __init__(self, history: History, *, max_parallel: int = 2, max_waiting: int = 8,
+                 keep: int = 100) -> None:
         self.history = history
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_parallel)
+        self._capacity = max_parallel + max_waiting
         self._keep = keep
         self._finished = threading.Condition(self._lock)
 
+    def has_room(self) -> bool:
+        """True when a scan submitted now would be accepted."""
+        with self._lock:
+            return self._active_count() < self._capacity
+
     def submit(self, config: ScanConfig, *, source: str = "dashboard",
                after: AfterScan | None = None, on_error: OnError | None = None) -> str:
-        """Start scanning in the background; returns the job id to poll."""
+        """Start scanning in the background; returns the job id to poll.
+        Raises ScanQueueFull when `max_parallel` scans run and `max_waiting` wait already."""
         job = _Job(id=secrets.token_hex(8), target=config.target, source=source)
         with self._lock:
+            if self._active_count() >= self._capacity:
+                raise ScanQueueFull(
+                    f"Too many scans are running or waiting ({self._capacity}): "
+                    "try again when one has finished.")
             self._jobs[job.id] = job
-            while len(self._jobs) > self._keep:
-                self._jobs.popitem(last=False)
+            finished = [k for k, j in self._jobs.items() if j.state not in ACTIVE]
+            for old in finished[:max(0, len(self._jobs) - self._keep)]:
+                del self._jobs[old]
         thread = threading.Thread(target=self._run, args=(job, config, after, on_error),
                                   name=f"middlebrick-scan-{job.id}", daemon=True)
         thread.start()
@@ -71,7 +91,7 @@ class JobRunner:
 
     def active(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [_snapshot(j) for j in self._jobs.values() if j.state in {"queued", "running"}]
+            return [_snapshot(j) for j in self._jobs.values() if j.state in ACTIVE]
 
     def wait(self, job_id: str, timeout: float = 60.0) -> dict[str, Any] | None:
         """Block until the job has finished (or `timeout`); its last status."""
@@ -83,6 +103,9 @@ class JobRunner:
                 if job is None or job.state in {"done", "failed"} or left <= 0:
                     return _snapshot(job) if job else None
                 self._finished.wait(left)
+
+    def _active_count(self) -> int:
+        return sum(1 for j in self._jobs.values() if j.state in ACTIVE)
 
     def _update(self, job: _Job, **changes: Any) -> None:
         with self._lock:
@@ -145,4 +168,4 @@ def _snapshot(job: _Job) -> dict[str, Any]:
     }
 
 
-__all__ = ["AfterScan", "JobRunner", "OnError"]
+__all__ = ["ACTIVE", "AfterScan", "JobRunner", "OnError", "ScanQueueFull"]

@@ -2,6 +2,8 @@
 
 Every `tick` seconds it claims the schedules that are due, scans each in the job runner and,
 when the new scan is worse than the previous one of the same target, sends the webhook alert.
+A schedule whose previous scan is still running is not started again, and nothing is claimed
+while the runner has no room, so a due schedule waits instead of losing its run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from middlebrick.config import ScanConfig
 from middlebrick.errors import MiddlebrickError
 from middlebrick.http.client import ClientOptions
 from middlebrick.storage import History, Schedule
-from middlebrick.web.jobs import JobRunner
+from middlebrick.web.jobs import ACTIVE, JobRunner, ScanQueueFull
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[str, Mapping[str, Any], str], alerts.Delivery]
@@ -45,6 +47,8 @@ class Scheduler:
             url, payload, secret))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._jobs: dict[int, str] = {}  # schedule id -> its latest job
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="middlebrick-scheduler",
@@ -68,16 +72,38 @@ class Scheduler:
         """Start every schedule that is due now; the ids of the jobs started."""
         started = []
         for schedule in self.history.schedules.due():
-            job = self.run(schedule)
+            try:
+                job = self.run(schedule)
+            except ScanQueueFull:
+                break  # the rest stay due for the next pass
             if job is not None:
                 started.append(job)
         return started
 
     def run(self, schedule: Schedule) -> str | None:
-        """Claim and start one schedule's scan now; None when another process claimed it."""
+        """Claim and start one schedule's scan now; None when its previous scan still runs or
+        another process claimed it. Raises ScanQueueFull (claiming nothing) when there is no
+        room for another scan."""
         store = self.history.schedules
-        if not store.claim(schedule):
-            return None
+        with self._lock:
+            if self._running(schedule.id):
+                return None
+            if not self.runner.has_room():
+                raise ScanQueueFull("Too many scans are running or waiting: try again later.")
+            if not store.claim(schedule):
+                return None
+            job = self._start(schedule)
+            if job is not None:
+                self._jobs[schedule.id] = job
+            return job
+
+    def _running(self, schedule_id: int) -> bool:
+        job = self._jobs.get(schedule_id)
+        status = self.runner.status(job) if job is not None else None
+        return status is not None and status["state"] in ACTIVE
+
+    def _start(self, schedule: Schedule) -> str | None:
+        store = self.history.schedules
         try:
             secrets = store.secrets(schedule.id)
         except MiddlebrickError as exc:
@@ -94,7 +120,11 @@ class Scheduler:
         def failed(reason: str) -> None:
             store.finished(schedule.id, scan_id=None, error=reason)
 
-        return self.runner.submit(config, source="schedule", after=after, on_error=failed)
+        try:
+            return self.runner.submit(config, source="schedule", after=after, on_error=failed)
+        except ScanQueueFull as exc:  # taken by a dashboard scan since has_room()
+            failed(str(exc))
+            return None
 
     def alert(self, schedule: Schedule | None, scan_id: int, url: str, secret: str) -> bool:
         """Send the regression alert for `scan_id`, if it is one; True when one was sent."""

@@ -25,6 +25,7 @@ TOKEN_HEADER = "X-Middlebrick-Token"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_BODY = 64 * 1024  # the largest form is a few URLs and two header blocks
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -72,13 +73,19 @@ def install(app: Flask, *, token: str | None, cookie_suffix: str = "") -> None:
         SECRET_KEY=secrets.token_bytes(32),  # sessions last as long as the process
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        MIDDLEBRICK_TOKEN=token,
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
+    use_token(app, token)
     name_cookies(app, cookie_suffix)
     app.before_request(_check_access)
     app.before_request(_check_csrf)
     app.after_request(_harden)
     app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def use_token(app: Flask, token: str | None) -> None:
+    """Require `token` from now on (None: loopback-only access without one)."""
+    app.config["MIDDLEBRICK_TOKEN"] = token
 
 
 def name_cookies(app: Flask, suffix: str) -> None:
@@ -156,4 +163,5 @@ __all__ = [
     "name_cookies",
     "new_token",
     "required_token",
+    "use_token",
 ]

@@ -32,7 +32,8 @@ PRODUCTS = [
 USERS = [{"user_id": f"u{i}", "username": f"user{i}", "password_hash": "x" * 12} for i in range(4)]
 RESERVED = frozenset({"status", "name", "data", "date", "size", "count", "value", "key"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_WIDEN = re.compile(r"attribute_((?:not_)?)exists\((\w+)\) OR attribute_\1exists\(\2\) OR (\w+)")
+# `attribute_exists(f) OR attribute_exists(f) OR f`: every item; the same with AND: as before.
+_WIDEN = re.compile(r"attribute_exists\((\w+)\) (OR|AND) attribute_exists\(\1\) \2 (\w+)")
 
 
 def spec(paths: dict[str, Any], version: str = "3.0.3") -> ApiSpec:
@@ -80,7 +81,7 @@ def fragment(text: str, server: str, expression: str, after: str) -> tuple[str, 
     flat = " ".join(text.split())
     match = _WIDEN.fullmatch(flat)
     if match and expression == "Filter":
-        return ("narrow" if match.group(1) else "widen"), match.group(3)
+        return ("narrow" if match.group(2) == "AND" else "widen"), match.group(3)
     if match:
         return "error", "Invalid operator used in KeyConditionExpression: OR"
     inner = flat[1:-1] if flat.startswith("(") and flat.endswith(")") else flat
@@ -133,6 +134,36 @@ def filter_service(server: str, style: str, *, guard: str | None = None) -> Hand
         if outcome == "narrow":
             return items("products", [p for p in public if p.get(said) == value])
         return items("products", [p for p in public if p.get(said) == value])
+
+    return handle
+
+
+VISITS = [
+    {"visit_id": f"v{i}", "owner": owner, "urgency": urgency}
+    for i, (owner, urgency) in enumerate([
+        ("me", "routine"), ("me", "urgent"), ("me", "routine"),
+        ("other", "routine"), ("other", "urgent"), ("other", "routine"),
+    ])
+]  # fmt: skip
+
+
+def structured_filter_service(server: str, style: str, *, guard: bool = False) -> Handler:
+    """GET /visits?filter=urgency:routine: `owner = :me AND {attr} = :v`, the attribute name
+    being what precedes the first colon (guard: an allow-list of attribute names)."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        attr, sep, value = request.url.params.get("filter", "").partition(":")
+        if not sep:
+            return httpx.Response(400, json={"error": {"code": "bad_filter", "detail": "a:v"}})
+        if guard and attr not in ("urgency", "vet"):
+            return httpx.Response(400, json={"error": {"code": "bad_filter", "detail": attr}})
+        mine = [v for v in VISITS if v["owner"] == "me"]
+        outcome, said = fragment(attr, server, "Filter", "= :v")
+        if outcome == "error":
+            return failure(style, "ValidationException", "Scan", said)
+        if outcome == "widen":
+            return items("visits", VISITS)
+        return items("visits", [v for v in mine if v.get(said) == value])
 
     return handle
 

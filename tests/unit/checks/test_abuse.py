@@ -109,6 +109,13 @@ def test_an_unlimited_search_is_a_low_tentative_finding_with_cwe_770():
     ]
 
 
+def test_a_plain_listing_without_a_limit_is_only_an_observation():
+    # Most services list their collections unthrottled (a gateway may limit them unseen).
+    listing_only = document({"/products": {"get": operation(secured=False)}})
+    [finding] = scan_check(CHECK, shop(), listing_only)
+    assert (finding.endpoint.path, finding.severity) == ("/products", Severity.INFO)
+
+
 def test_a_search_limit_or_a_documented_one_is_fine():
     assert scan_check(CHECK, shop("429", search_limit=True), DOC) == []
     documented = json.loads(json.dumps(DOC))

@@ -258,3 +258,66 @@ def test_a_session_cookie_the_client_picked_up_never_rides_on_anonymous_probes()
         x for x in sent if x.path == "/account" and "authorization" not in x.request_headers
     ]
     assert anonymous and all("sid=" not in x.request_headers.get("cookie", "") for x in anonymous)
+
+
+# -- a document that says nothing about security (no scheme, no requirement) ------------------
+BARE = {"openapi": "3.0.3", "info": {"title": "bare", "version": "1"}, "paths": {
+    path: {"get": {"responses": {"200": {"description": "ok"}}}}
+    for path in ("/account", "/orders", "/orders/export", "/catalog")
+}}  # fmt: skip
+B = {"Authorization": "Bearer tok-bob"}
+
+
+def shop_app(*, forgot_export: bool, authenticates: bool = True) -> Flask:
+    """Orders behind a token, except (when forgot_export) the export, and a public catalogue."""
+    app = Flask("shop")
+    orders = [{"order_id": f"o-{who}-{i}", "customer_id": who, "total": 10 * i}
+              for who in ("u-alice", "u-bob") for i in range(2)]  # fmt: skip
+    open_views = {"catalog", "index"} | ({"export"} if forgot_export else set())
+
+    @app.before_request
+    def authenticate() -> Any:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        g.user = {"tok-alice": "u-alice", "tok-bob": "u-bob"}.get(token)
+        if authenticates and g.user is None and request.endpoint not in open_views:
+            return jsonify(error="authentication required"), 401
+        return None
+
+    @app.get("/")
+    def index() -> Any:
+        return {"service": "shop"}
+
+    @app.get("/account")
+    def account() -> Any:
+        return {"customer_id": g.user, "email_verified": True, "tier": "gold"}
+
+    @app.get("/orders")
+    def list_orders() -> Any:
+        return jsonify(orders=[o for o in orders if o["customer_id"] == g.user])
+
+    @app.get("/orders/export")
+    def export() -> Any:
+        return jsonify(orders=orders)  # everyone's, to whoever asks
+
+    @app.get("/catalog")
+    def catalog() -> Any:
+        return jsonify(items=[{"sku": f"s-{i}", "name": f"item {i}", "price": i} for i in range(3)])
+
+    return app
+
+
+def test_an_export_that_forgot_authentication_is_found_without_any_security_documented():
+    findings = scan_check(CHECK, wsgi(shop_app(forgot_export=True)), BARE, headers_a=A,
+                          headers_b=B)  # fmt: skip
+    assert [(f.endpoint.path, f.severity, f.title) for f in findings] == [
+        ("/orders/export", Severity.HIGH, "Operation serves a user's objects without credentials")
+    ]
+
+
+@pytest.mark.parametrize("forgot_export, authenticates", [(False, True), (True, False)])
+def test_undocumented_public_parts_or_an_api_without_authentication_are_not_reported(
+    forgot_export, authenticates
+):
+    # A catalogue open to all, or an API with no authentication at all: nothing was forgotten.
+    app = shop_app(forgot_export=forgot_export, authenticates=authenticates)
+    assert scan_check(CHECK, wsgi(app), BARE, headers_a=A, headers_b=B) == []

@@ -45,13 +45,15 @@ NOTES_SPEC = openapi(
 SEEDED = {1, 2, 3}
 
 
-def notes_api(*, fixed: bool) -> Router:
-    """Integer ids, camelCase, a `data` wrapper on lists; `fixed` checks the owner."""
+def notes_api(*, fixed: bool, a_owns: int = 2) -> Router:
+    """Integer ids, camelCase, a `data` wrapper on lists; `fixed` checks the owner. A owns the
+    first `a_owns` notes, B the next one."""
     api = Router(users={"tok-a": "1", "tok-b": "2"})
+    texts = [("groceries", "milk"), ("diary", "secret plans"), ("recipes", "flour"),
+             ("trips", "rome")][: a_owns] + [("bob's pin", "1234")]  # fmt: skip
     notes: dict[int, dict[str, Any]] = {
-        1: {"id": 1, "ownerId": 1, "title": "groceries", "text": "milk"},
-        2: {"id": 2, "ownerId": 1, "title": "diary", "text": "secret plans"},
-        3: {"id": 3, "ownerId": 2, "title": "bob's pin", "text": "1234"},
+        i: {"id": i, "ownerId": 1 if i <= a_owns else 2, "title": title, "text": text}
+        for i, (title, text) in enumerate(texts, start=1)
     }
     ids = itertools.count(100)
 
@@ -158,6 +160,15 @@ def test_one_identity_walks_to_a_neighbours_note():
     assert where(findings) == {("GET", "/api/notes/{noteId}")}
     assert "not A's" in findings[0].description
     assert found(scan_mock(notes_api(fixed=True), checks="authz.bola", a=A), "authz.bola") == []
+
+
+def test_one_identity_walks_three_ids_away():
+    # A owns notes 1-3: the nearest other user's note is 4, three ids from A's first.
+    api = notes_api(fixed=False, a_owns=3)
+    findings = found(scan_mock(api, checks="authz.bola", a=A), "authz.bola")
+    assert where(findings) == {("GET", "/api/notes/{noteId}")}
+    reads = [p for m, p, u in api.log if m == "GET" and p.startswith("/api/notes/") and u == "1"]
+    assert len(reads) <= 12  # a few guesses, not a walk through every id
 
 
 def test_nothing_without_credentials():

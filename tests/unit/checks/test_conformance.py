@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from middlebrick.checks import CHECKS, CheckContext
 from middlebrick.config import ScanConfig
@@ -118,6 +119,19 @@ def test_undeclared_status_once_per_operation_and_status():
     assert finding.category is Category.MISCONFIGURATION and finding.severity is Severity.LOW
     assert finding.location is not None and finding.location.pointer == "/paths/~1profile/get"
     assert finding.evidence[0].response["status"] == 410
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 409])
+def test_undeclared_refusals_that_depend_on_the_caller_are_a_document_gap(status):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/things":  # declares 200 only
+            return httpx.Response(status, json={"error": "refused"})
+        return conforming(request)
+
+    found, _ = run(handler, checks=("conformance.undeclared-status",))
+    (finding,) = found["conformance.undeclared-status"]
+    assert finding.title == f"Undeclared status {status} from GET /things"
+    assert finding.severity is Severity.INFO and "declare it in the document" in finding.description
 
 
 def test_wrong_content_type():

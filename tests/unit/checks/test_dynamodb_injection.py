@@ -22,6 +22,7 @@ from .dynamodb_fakes import (
     query,
     search_service,
     spec,
+    structured_filter_service,
 )
 
 EXPRESSION = "dynamodb.expression-injection"
@@ -59,6 +60,32 @@ def test_filter_injection_behind_generic_or_swallowed_errors_is_proven_by_wideni
 ):
     [finding] = check_runner(EXPRESSION, filter_service("aws", style), spec=FILTER_SPEC)
     assert finding.confidence is Confidence.CERTAIN and "widens" in finding.title
+
+
+VISITS_SPEC = spec({"/visits": get({**query("filter", pattern="^[a-z_]+:.+$"),
+                                     "example": "urgency:routine"})})  # fmt: skip
+
+
+@pytest.mark.parametrize("style", ["botocore", "envelope", "silent"])
+def test_an_attribute_name_heading_a_structured_value_is_injected_where_it_sits(
+    check_runner, style
+):
+    # filter=urgency:routine: a parenthesis after "routine" proves nothing, after "urgency" it
+    # breaks the expression, and the always-true clause goes there too.
+    [finding] = check_runner(EXPRESSION, structured_filter_service("local", style),
+                             spec=VISITS_SPEC)  # fmt: skip
+    assert finding.confidence is Confidence.CERTAIN and finding.title.endswith("(widens results)")
+    wide = "attribute_exists(urgency) OR attribute_exists(urgency) OR urgency:routine"
+    assert f'filter="{wide}" returns 6 items' in notes(finding)
+    assert f'"{wide.replace(" OR ", " AND ")}" returns 2' in notes(finding)
+    if style != "silent":
+        assert 'filter="urgency):routine" breaks the expression' in notes(finding)
+
+
+def test_a_structured_value_with_an_allow_listed_name_is_not_reported(check_runner):
+    for style in ("botocore", "silent"):
+        handler = structured_filter_service("local", style, guard=True)
+        assert check_runner(EXPRESSION, handler, spec=VISITS_SPEC) == []
 
 
 @pytest.mark.parametrize("server", SERVERS)

@@ -87,6 +87,35 @@ def test_each_users_own_few_items_are_not_a_table_scan():
     assert findings == []
 
 
+def test_an_export_of_each_users_own_many_items_is_not_a_table_scan():
+    def answer(request: httpx.Request) -> Any:
+        who = "a" if request.headers.get("Authorization") == "Bearer a-token" else "b"
+        return {"notes": rows(60, prefix=f"note-{who}")}
+
+    both = run_explored(CHECK, api(answer), spec("/notes/export"),
+                        headers_a=TOKENS["a"], headers_b=TOKENS["b"])  # fmt: skip
+    assert both == []
+    # The same answer to both users is one table, whole in every answer.
+    shared = run_explored(CHECK, api(lambda r: {"notes": rows(120)}), spec("/notes/export"),
+                          headers_a=TOKENS["a"], headers_b=TOKENS["b"])  # fmt: skip
+    assert [f.confidence for f in shared] == [Confidence.FIRM]
+
+
+@pytest.mark.parametrize("owned", [True, False])
+def test_one_user_alone_with_many_items_naming_that_user_as_owner(owned):
+    def answer(request: httpx.Request) -> Any:
+        if request.url.path == "/account":
+            return {"account_id": "acc-7", "email_verified": True}
+        notes = rows(60)
+        return {"notes": [{**n, "account_id": "acc-7"} for n in notes] if owned else notes}
+
+    document = spec("/notes/export")
+    document["paths"]["/account"] = spec("/account")["paths"]["/account"]
+    findings = run_explored(CHECK, api(answer), document, headers_a=TOKENS["a"])
+    # All of them A's: A's own partition. Without owners a big answer stays a (tentative) hint.
+    assert [f.confidence for f in findings] == ([] if owned else [Confidence.TENTATIVE])
+
+
 def test_huge_page_size_accepted_beyond_its_documented_maximum():
     table = rows(150)
 

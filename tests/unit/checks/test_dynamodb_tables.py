@@ -9,8 +9,13 @@ import json
 import httpx
 import pytest
 
+from middlebrick.checks._dynamodb_names import (
+    candidates,
+    referenced_names,
+    response_names,
+    spec_names,
+)
 from middlebrick.checks._dynamodb_probe import Point
-from middlebrick.checks.dynamodb_tables import candidates, response_names, spec_names
 from middlebrick.models import Confidence, Severity
 
 from .dynamodb_fakes import (
@@ -18,7 +23,9 @@ from .dynamodb_fakes import (
     TABLE_SPEC_PATHS,
     failure,
     get,
+    missing_table,
     path,
+    query,
     spec,
     table_service,
 )
@@ -155,3 +162,33 @@ def _exchange(body: object):
         method="GET", url="http://api.test/x", request_headers=httpx.Headers(),
         request_body=b"", status=200, headers=httpx.Headers(), body=json.dumps(body).encode(),
     )  # fmt: skip
+
+
+def test_tables_the_items_refer_to_and_kebab_case_collections_are_tried():
+    assert referenced_names(["order_id", "customerId", "total"], "orders") == ["customers"]
+    assert referenced_names(["OrderId", "CustomerId"], "Order") == ["Customer"]
+    assert referenced_names(["order_id", "status"], "orders") == []  # its own key names itself
+    kebab = spec({"/loyalty-points": get(), "/gift-cards/{card_id}": get(path("card_id"))})
+    assert spec_names(kebab) == ["loyalty-points", "loyalty_points", "points", "gift-cards",
+                                 "gift_cards", "cards"]  # fmt: skip
+
+
+def export_service(request: httpx.Request) -> httpx.Response:
+    """GET /exports?dataset=orders: a Scan of `crm_<dataset>`, its documented enum unenforced;
+    the orders name their customers, whose table no route or reply names."""
+    tables = {
+        "crm_orders": [{"order_id": f"o{i}", "customer_id": f"c{i}", "total": i} for i in range(3)],
+        "crm_customers": [{"customer_id": "c1", "email": "a@b.test", "pin_hash": "x" * 12}],
+    }
+    table = "crm_" + request.url.params.get("dataset", "")
+    if table not in tables:
+        said = missing_table("local", table)
+        return failure("botocore", "ResourceNotFoundException", "Scan", said)
+    return httpx.Response(200, json={"rows": tables[table]})
+
+
+def test_a_table_only_the_items_refer_to_is_read(check_runner):
+    exports = spec({"/exports": get({**query("dataset", enum=["orders"]), "required": True})})
+    [finding] = check_runner(TABLE, export_service, spec=exports)
+    assert finding.title.endswith("table 'customers' readable")
+    assert finding.confidence is Confidence.CERTAIN

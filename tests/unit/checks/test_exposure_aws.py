@@ -153,3 +153,33 @@ def test_random_forty_character_values_are_not_secrets(check_runner):
                                          "etag": fakes.chars("e", 40, "0123456789abcdef")})
 
     assert check_runner(CHECK, handler) == []
+
+
+def blueprint_app() -> Flask:
+    """Everything under a Blueprint's /api/v3, a forgotten diagnostics route among it."""
+    app = Flask("mounted")
+
+    @app.get("/api/v3/pets")
+    def pets():
+        return jsonify(items=[{"pet_id": 1, "name": "Rex"}])
+
+    @app.get("/api/v3/diagnostics")
+    def diagnostics():
+        return jsonify(env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET})
+
+    return app
+
+
+def test_a_dump_below_the_apis_mount_point_is_probed_there():
+    relative = {
+        "openapi": "3.0.3",
+        "info": {"title": "m", "version": "1"},
+        "servers": [{"url": "/api/v3"}],
+        "paths": {"/pets": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }
+    [finding] = run_explored(CHECK, wsgi(blueprint_app()), relative)
+    assert finding.endpoint.path == "/api/v3/diagnostics"
+    assert finding.severity is Severity.CRITICAL
+    assert_masked(finding, SECRET)
+    # Without a document nothing says where the API is mounted: the root alone is tried.
+    assert run_explored(CHECK, wsgi(blueprint_app()), None) == []

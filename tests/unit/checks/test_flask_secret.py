@@ -91,6 +91,40 @@ def test_anonymous_session_forged_into_a_login(check_runner):
     assert not re.search(r"eyJ[\w-]{8,}\.", text)  # cookies, genuine and forged, stay masked
 
 
+def integer_ids_style(secret: str) -> Flask:
+    """API keys for scripts; browsers keep `uid` (an int: a DynamoDB number) in the session
+    beside a CSRF token. The account shows its id as `owner_id`, as a string (Flask's JSON of a
+    Decimal), which is how boto3's resource API hands numbers back."""
+    app = Flask("clinic")
+    app.secret_key = secret
+    keys = {"key-ines": 1, "key-omar": 2}
+
+    @app.before_request
+    def identify() -> None:
+        session.setdefault("csrf", "9d1c")
+        g.uid = keys.get(request.headers.get("X-Api-Key", "")) or session.get("uid")
+        if g.uid is not None and not isinstance(g.uid, int):
+            g.uid = None  # a string id finds nothing in a table keyed by numbers
+
+    @app.get("/account")
+    def account() -> Any:
+        if g.uid is None:
+            return {"error": {"code": "unauthenticated"}}, 401
+        return {"owner_id": str(g.uid), "full_name": "Ines" if g.uid == 1 else "Omar"}
+
+    return app
+
+
+def test_the_forged_session_names_user_a_by_any_id_field_and_as_an_integer():
+    spec = {"openapi": "3.0.3", "info": {"title": "c", "version": "1"},
+            "paths": {"/account": {"get": operation()}}}  # fmt: skip
+    app = integer_ids_style("my-super-secret-key")
+    [finding] = run_explored(CHECK, wsgi_handler(app), spec, headers_a={"X-Api-Key": "key-ines"},
+                             headers_b={"X-Api-Key": "key-omar"})  # fmt: skip
+    assert finding.severity is Severity.CRITICAL
+    assert "uid=1," in (finding.evidence[-1].note or "")  # the int, not the string "1"
+
+
 def test_read_only_mode_still_proves_it_with_get_requests():
     app = flask_login_style("changeme")
     sent: list[str] = []

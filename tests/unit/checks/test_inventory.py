@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from flask import Flask, jsonify, request
 
@@ -209,3 +211,46 @@ def test_deprecated_operation_still_answering():
                     deprecated=("get /old-search", "get /older"))  # fmt: skip
     [finding] = run_explored(DEPRECATED, handler, spec)
     assert finding.endpoint.path == "/old-search" and finding.severity is Severity.LOW
+
+
+def test_a_forgotten_route_of_the_documented_blueprint_is_found_below_its_prefix():
+    app = Flask("mounted")
+
+    @app.get("/api/v3/pets")
+    def pets():
+        return jsonify(items=[{"pet_id": 1}])
+
+    @app.get("/api/v3/debug")
+    def debug():
+        return jsonify(threads=12, tables=["pets", "owners"])
+
+    @app.errorhandler(404)
+    def not_found(_: Exception):
+        return jsonify(error={"code": "not_found", "detail": request.path}), 404
+
+    relative = {
+        "openapi": "3.0.3",
+        "info": {"title": "m", "version": "3"},
+        "servers": [{"url": "/api/v3"}],
+        "paths": {"/pets": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }
+    found = run_explored(UNDOCUMENTED, wsgi(app), relative)
+    assert [(f.endpoint.path, f.severity) for f in found] == [("/api/v3/debug", Severity.MEDIUM)]
+
+
+def test_the_mount_point_is_the_folder_every_documented_path_shares():
+    from middlebrick.checks.inventory_support import mount_points
+    from middlebrick.spec.load import parse_spec
+
+    def mounts(paths: list[str], server: str | None = None) -> list[str]:
+        doc = document({p: ["get"] for p in paths})
+        if server:
+            doc["servers"] = [{"url": server}]
+        return mount_points(parse_spec(json.dumps(doc), source="memory.json"))
+
+    assert mounts(["/users", "/orders"]) == [""]
+    assert mounts(["/users", "/orders/{id}"], "/api/v3") == ["", "/api/v3"]
+    assert mounts(["/api/v2/users", "/api/v2/orders/{id}"]) == ["", "/api/v2"]
+    assert mounts(["/catalog/items"]) == ["", "/catalog"]
+    assert mounts(["/{tenant}/items", "/{tenant}/users"]) == [""]
+    assert mounts(["/catalog", "/catalog/{id}"]) == [""]

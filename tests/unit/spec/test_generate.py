@@ -69,6 +69,19 @@ def test_example_values(schema: dict[str, Any], expected: Any) -> None:
     assert example_value(EMPTY, schema) == expected
 
 
+@pytest.mark.parametrize("schema", [
+    {"type": "string", "minLength": 10**9},
+    {"type": "array", "minItems": 10**9, "items": {"type": "string", "minLength": 10**6}},
+    {"type": "object", "minProperties": 10**9},
+    {"type": "integer", "minimum": 1e308, "multipleOf": 1e-308},
+    {"type": "number", "exclusiveMinimum": 1e308, "maximum": 1e308, "multipleOf": 1e-300},
+])
+def test_hostile_bounds_give_a_small_value_not_a_gigabyte(schema: dict[str, Any]) -> None:
+    # A discovered document is the target's to write: it must not exhaust the scanner.
+    value = example_value(EMPTY, schema)
+    assert len(json.dumps(value)) < 10 * 1024 * 1024
+
+
 def test_objects_required_optional_and_read_only() -> None:
     schema = {
         "type": "object",

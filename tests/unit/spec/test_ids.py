@@ -118,6 +118,23 @@ def test_created_ids() -> None:
     assert ids.candidates(GET_ORDER, param(GET_ORDER, "order_id")) == ["o-9", "o-1"]
 
 
+def test_only_one_new_object_counts_as_created() -> None:
+    # Safe mode lets the scanner change what it created: a POST answering with a list (a search,
+    # or a create that returns the whole collection) or with an object listed before (an
+    # upsert) made nothing new the scanner may change.
+    ids = IdStore()
+    ids.learn(LIST_ORDERS, "/orders", [{"id": "o-1"}, {"id": "o-2"}])
+    answered = ids.learn(CREATE_ORDER, "/orders", [{"id": "o-1"}, {"id": "o-3"}], created=True)
+    assert answered == ["o-1", "o-3"] and ids.created_ids() == set()
+    ids.learn(CREATE_ORDER, "/orders", {"orders": [{"id": "o-4"}, {"id": "o-5"}]}, created=True)
+    assert ids.created_ids() == set()
+    ids.learn(CREATE_ORDER, "/orders", {"id": "o-2", "status": "open"}, created=True)
+    assert ids.created_ids() == set()
+    ids.learn(CREATE_ORDER, "/orders", {"data": {"id": "o-9"}}, created=True)
+    ids.learn(CREATE_ORDER, "/orders", {"id": "o-9"}, created=True)  # its own, answered again
+    assert ids.created_ids() == {"o-9"}
+
+
 def test_identities_are_kept_apart() -> None:
     ids = IdStore()
     ids.learn(LIST_ORDERS, "/orders", [{"id": "a-1"}], identity="a")

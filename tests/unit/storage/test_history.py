@@ -136,3 +136,31 @@ def test_odd_reports_from_files_are_stored_without_crashing(history: History):
     assert stored.summary.score == 0 and stored.summary.grade == "?"
     assert [f.finding_id for f in history.findings_of(stored.summary.id)] == ["a"]
     assert json.loads(json.dumps(stored.report)) == report
+
+
+def test_category_names_that_collide_once_cut_to_the_column_are_stored_once(history: History):
+    report = result().to_dict()
+    report["score"]["categories"] = {"c" * 70: 10, "c" * 70 + "-more": 20, "bola": 90}
+    scan_id = history.record_report(report)
+    stored = history.get(scan_id)
+    assert stored is not None and stored.categories == {"c" * 64: 20, "bola": 90}
+
+
+def test_a_new_history_is_readable_by_its_owner_only(tmp_path: Path):
+    # scan reports describe how to attack the user's services: not for other local accounts
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        record(result([finding("flask.debug")]), db=str(tmp_path / "fresh" / "h.sqlite3"))
+    finally:
+        os.umask(old)
+    made = tmp_path / "fresh"
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    for file in made.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+    mine = tmp_path / "existing.sqlite3"
+    mine.touch(mode=0o644)
+    record(result(), db=str(mine))
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o644  # a file the user made keeps its mode

@@ -61,8 +61,12 @@ def test_control_characters_from_a_target_never_reach_the_terminal(capsys, tmp_p
         report = result().to_dict()
         report["target"] = "http://evil.test/\x1b]0;owned\x07\x1b[31mred"
         history.record_report(report)
+        graded = result(target="http://graded.test").to_dict()
+        graded["score"]["grade"] = "\x1bc"  # two characters fit the column: a terminal reset
+        history.record_report(graded)
     out = invoke(capsys, "history", "--db", str(tmp_path / "h.sqlite3")).out
     assert "\x1b" not in out and "\x07" not in out and "http://evil.test/" in out
+    assert "http://graded.test" in out
 
 
 def test_a_bad_database_url_is_a_usage_error(capsys):

@@ -95,3 +95,30 @@ def test_a_database_from_a_newer_middlebrick_is_refused(tmp_path: Path):
     history.close()
     with pytest.raises(HistoryUnavailable, match="newer than this middlebrick"):
         History.open(str(tmp_path / "new.sqlite3"))
+
+
+@pytest.mark.parametrize("score", [
+    None,
+    "A",
+    {"value": 50, "grade": "F", "categories": None},
+    {"value": 50, "grade": "F", "categories": {"bola": "high", "injection": None, "ok": 80,
+                                               "x" * 100: 40, "flag": True}},
+])
+def test_an_odd_version_1_report_never_blocks_the_upgrade(tmp_path: Path, score):
+    # version 1 stored any report it was given; one odd row must not make the history unusable
+    url = f"sqlite:///{tmp_path / 'odd.sqlite3'}"
+    engine = create(url)
+    migrate(engine, to=1)
+    report = {**result().to_dict(), "score": score}
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO scans (id, target, started_at, finished_at, duration_s, tool_version, "
+            "score, grade, critical, high, medium, low, info, report) VALUES (3, 'http://o.test', "
+            "'2025-12-01T00:00:00.000Z', '2025-12-01T00:00:01.000Z', 1.0, '0.0.9', 50, 'F', "
+            "0, 0, 0, 0, 0, :r)"), {"r": json.dumps(report)})
+    engine.dispose()
+    with History.open(url) as history:
+        stored = history.get(3)
+        assert stored is not None
+        odd = isinstance(score, dict) and score["categories"]
+        assert stored.categories == ({"ok": 80, "x" * 64: 40} if odd else {})

@@ -46,3 +46,13 @@ def test_other_databases_are_a_usage_error(given):
 def test_passwords_are_hidden_when_shown():
     shown = display_url("postgresql+psycopg://scan:hunter2@db/h")
     assert "hunter2" not in shown and "scan" in shown
+
+
+def test_a_password_given_as_a_query_parameter_is_hidden_too():
+    for url in ("postgresql+psycopg://app@db.internal/history?password=hunter2",
+                "postgresql+psycopg://app@db.internal/history?sslmode=require&PASSWORD=hunter2",
+                "postgresql+psycopg://app:hunter2@db.internal/history?sslpassword=hunter2"):
+        shown = display_url(url)
+        assert "hunter2" not in shown and "db.internal/history" in shown, shown
+    kept = display_url("postgresql+psycopg://app@db/history?sslmode=require")
+    assert kept.endswith("?sslmode=require")

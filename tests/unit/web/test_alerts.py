@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 
 import httpx
 
@@ -75,7 +76,8 @@ def test_delivery_retries_server_errors_with_exponential_backoff():
     assert slept == [0.5, 1.0]
     assert len({r.headers["X-Middlebrick-Delivery"] for r in seen}) == 1
     for request in seen:
-        assert json.loads(request.content) == payload
+        assert json.loads(request.content) == {**payload, "delivery_id": request.headers[
+            "X-Middlebrick-Delivery"]}
         assert request.headers["content-type"] == "application/json"
         assert alerts.verify(SECRET, dict(request.headers), request.content)
 
@@ -96,3 +98,34 @@ def test_delivery_gives_up_after_the_bounded_attempts_or_on_a_client_error():
                                  lambda r: calls.append(r) or httpx.Response(401)))
     assert (refused.delivered, refused.attempts, refused.status) == (False, 1, 401)
     assert len(calls) == 1
+
+
+def test_a_receiver_refuses_a_replayed_alert_even_under_a_new_delivery_header():
+    sent: list[httpx.Request] = []
+    alerts.deliver("http://127.0.0.1:9/hook", {"event": "scan.regression"}, SECRET,
+                   transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(204)))
+    request = sent[0]
+    body = json.loads(request.content)
+    assert body["delivery_id"] == request.headers["X-Middlebrick-Delivery"]  # signed with it
+    seen: set[str] = set()
+    assert alerts.verify(SECRET, request.headers, request.content, seen=seen)
+    # captured within the freshness window and sent again, as is or with a new delivery header
+    assert not alerts.verify(SECRET, request.headers, request.content, seen=seen)
+    relabelled = {**request.headers, "X-Middlebrick-Delivery": "fresh-looking-id"}
+    assert not alerts.verify(SECRET, relabelled, request.content, seen=seen)
+    # a forged body never gets as far as the replay memory
+    assert not alerts.verify(SECRET, request.headers, request.content + b" ", seen=set())
+    assert len(seen) == 1
+
+
+def test_delivery_does_not_read_what_the_receiver_answers():
+    pulled: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        for n in range(300):  # 19 MiB if read
+            pulled.append(n)
+            yield b"x" * 65536
+
+    outcome = alerts.deliver("http://127.0.0.1:9/hook", {}, SECRET, transport=httpx.MockTransport(
+        lambda r: httpx.Response(200, content=endless())))
+    assert outcome.delivered and len(pulled) <= 1

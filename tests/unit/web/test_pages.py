@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 from storage.samples import IMG, SCRIPT, TARGET, at, finding, hostile_result, result
 
@@ -87,3 +88,30 @@ def test_the_raw_report_is_a_json_download(client, history: History):
     assert json.loads(response.data) == scanned.to_dict()
     assert client.get("/scans/999").status_code == 404
     assert client.get("/scans/999.json").status_code == 404
+
+
+def test_markup_in_every_field_a_target_or_a_file_controls_stays_inert(client, history: History):
+    quote = '"><svg/onload=alert(1)>'
+    report = hostile_result().to_dict()
+    report["target"] = "javascript:alert(document.domain)//" + quote
+    first = report["findings"][0]
+    first["check"] = f"x.{quote}"
+    first["category"] = quote
+    first["severity"] = quote
+    first["id"] = quote
+    first["endpoint"] = {"method": quote, "path": quote, "url": "javascript:alert(2)"}
+    first["evidence"][0]["request"]["headers"] = {quote: quote}
+    first["evidence"][0]["note"] = quote
+    report["spec"] = {"version": quote, "title": quote}
+    report["errors"] = [{"check": quote, "error": quote}]
+    scan_id = history.record_report(report)
+    history.schedules.add(report["target"], interval_minutes=5, webhook_url=quote)
+    pages = [f"/scans/{scan_id}", "/", "/schedules",
+             "/target?" + urlencode({"url": report["target"]}), f"/scan?url={quote}"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        assert "<svg/onload" not in html, path
+        assert not re.search(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", html, re.I)
+        assert not re.search(r"<\w[^>]*\son\w+\s*=", html), path

@@ -6,7 +6,7 @@ import pytest
 
 from middlebrick.storage import History
 from middlebrick.web import create_app
-from middlebrick.web.security import is_loopback, required_token
+from middlebrick.web.security import TOKEN_HEADER, is_loopback, required_token
 
 from .forms import csrf
 
@@ -106,6 +106,107 @@ def test_a_token_is_required_beyond_loopback():
     assert required_token("localhost", "given") == "given"
     generated = required_token("0.0.0.0", None)
     assert generated and len(generated) >= 24
+    for everywhere in ("::", "", "0", "::ffff:0.0.0.0"):
+        assert required_token(everywhere, None), everywhere
     assert required_token("192.168.1.20", "mine") == "mine"
     assert [is_loopback(h) for h in ("127.0.0.2", "[::1]", "10.0.0.1", "evil.localhost.com")] == [
         True, True, False, False]
+
+
+class _BoundElsewhere:
+    """Stands in for werkzeug's server: reports the address a host name really resolved to,
+    without binding anything (tests only ever bind 127.0.0.1)."""
+
+    def __init__(self, host: str, port: int, app, **_: object) -> None:
+        self.server_address = ("203.0.113.7", 8765)
+        self.port = 8765
+        self.app = app
+
+    def server_close(self) -> None:
+        pass
+
+
+def test_the_token_follows_the_address_actually_bound(history: History, monkeypatch):
+    from middlebrick.web import serve
+
+    # `*.localhost` looks like loopback, but outside systemd-resolved it is just a DNS name
+    monkeypatch.setattr(serve, "make_server", _BoundElsewhere)
+    listen = serve._listen
+    monkeypatch.setattr(serve, "_listen", lambda host, port: listen("127.0.0.1", 0))
+    server = serve.DashboardServer(history, host="dashboard.localhost", port=0, schedules=False)
+    assert server.token and len(server.token) >= 24
+    client = server.app.test_client()
+    assert client.get("/", headers={"Host": "dashboard.localhost:8765"}).status_code == 401
+    assert client.get("/", headers={"Host": "dashboard.localhost:8765",
+                                    TOKEN_HEADER: server.token}).status_code == 200
+    assert server.login_url.endswith(f"?token={server.token}")
+
+
+def test_a_loopback_bind_needs_no_token_and_answers_loopback_names_only(history: History):
+    from middlebrick.web import DashboardServer
+
+    for host in ("127.0.0.1", "localhost"):
+        server = DashboardServer(history, host=host, port=0, schedules=False)
+        try:
+            assert server.token is None
+            assert server.server.server_address[0] in {"127.0.0.1", "::1"}
+            client = server.app.test_client()
+            assert client.get("/", headers={"Host": f"{host}:1"}).status_code == 200
+            assert client.get("/", headers={"Host": "rebound.example"}).status_code == 400
+        finally:
+            server.server.server_close()
+
+
+def test_the_printed_link_never_redirects_off_the_dashboard(guarded):
+    # werkzeug's own server squeezes `//`, other WSGI servers pass the path on as it came
+    for path in ("//evil.example/x", "/\\evil.example", "///evil.example"):
+        response = guarded.get(f"/?token={TOKEN}", environ_overrides={"PATH_INFO": path})
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
+@pytest.mark.parametrize("weak", ["", "secret", "x" * 15])
+def test_the_dashboard_refuses_a_guessable_token(capsys, tmp_path, weak):
+    from support.cli import invoke
+
+    # refused before anything listens: an empty token would lock everyone out, a short one
+    # could be guessed by anyone who can reach a dashboard bound beyond loopback
+    outcome = invoke(capsys, "dashboard", "--host", "127.0.0.1", "--port", "0", "--token", weak,
+                     "--db", str(tmp_path / "h.sqlite3"))
+    assert outcome.code == 2 and "--token" in outcome.err
+    assert "middlebrick dashboard:" not in outcome.out
+
+
+def test_a_busy_port_is_a_usage_error_not_a_failed_gate(capsys, tmp_path):
+    import socket
+
+    from support.cli import invoke
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        outcome = invoke(capsys, "dashboard", "--port", str(port),
+                         "--db", str(tmp_path / "h.sqlite3"))
+    assert outcome.code == 2, outcome  # exit 1 means "the security gate failed"
+    assert f"cannot listen on 127.0.0.1:{port}" in outcome.err
+
+
+def test_the_access_log_never_shows_the_token(history: History, caplog):
+    import logging
+
+    import httpx
+
+    from middlebrick.web import DashboardServer
+
+    secret = "log-me-not-0123456789abcdef"
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        with DashboardServer(history, port=0, token=secret, schedules=False) as server:
+            assert httpx.get(server.login_url.replace(server.url, "http://127.0.0.1:"
+                                                      f"{server.port}")).status_code == 302
+            assert httpx.get(f"http://127.0.0.1:{server.port}/scan?url=x&token={secret}"
+                             ).status_code == 302
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /?token=" in logged and "/scan?url=x&token=" in logged  # requests still logged
+    assert secret not in logged
