@@ -8,7 +8,8 @@
     └── RequestNotSent               the HTTP client refused to send a request; checks stop quietly
         ├── BudgetExhausted          --max-requests is used up
         ├── DeadlineReached          the scan's overall deadline has passed
-        └── UnsafeRequestBlocked     safe mode forbids this method on this URL
+        ├── UnsafeRequestBlocked     safe mode forbids this method on this URL
+        └── RequestNotBuildable      no valid HTTP request can carry these values
 """
 
 from __future__ import annotations
@@ -68,3 +69,7 @@ class DeadlineReached(RequestNotSent):
 
 class UnsafeRequestBlocked(RequestNotSent):
     """Safe mode forbids this request (--read-only, or an object the scanner did not create)."""
+
+
+class RequestNotBuildable(RequestNotSent):
+    """The URL or a header value cannot be sent over HTTP (e.g. a NUL byte from a document)."""

@@ -358,3 +358,13 @@ def test_an_id_the_scanner_created_unlocks_only_its_own_collection(capsys):
     assert ("DELETE", "/orders/1") in log  # its own order: still exercised
     assert customers == {1: {"name": "ann"}, 2: {"name": "bo"}}
     assert not [p for m, p in log if m == "PUT"]
+
+
+def test_a_history_that_cannot_be_written_warns_but_the_scan_succeeds(inventory, capsys, tmp_path):
+    _, url = inventory
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = invoke(capsys, "scan", url, "-q", "--format", "json", "--db", str(blocker / "h.db"))
+    assert result.code == 0
+    assert "not recorded in history" in result.err and "Traceback" not in result.err
+    validate_report(json.loads(result.out))

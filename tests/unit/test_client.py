@@ -138,3 +138,17 @@ def test_cookies_a_target_sets_are_never_replayed():
 
     asyncio.run(go())
     assert seen == [None, None, "explicit=1"]
+
+
+def test_a_url_no_request_can_carry_is_not_sent_and_does_not_crash():
+    from middlebrick.errors import RequestNotSent
+
+    hits = []
+
+    async def go():
+        async with client(lambda r: hits.append(r) or httpx.Response(200)) as c:
+            await c.request("GET", "/items/a\x00b")
+
+    with pytest.raises(RequestNotSent):
+        asyncio.run(go())
+    assert hits == []

@@ -193,8 +193,9 @@ def remember(result: ScanResult, *, db: str | None, source: str = "scan") -> Non
 
     try:
         record(result, db=db, source=source)
-    except HistoryUnavailable as exc:
-        stderr.print(f"warning: not recorded in history: {one_line(exc)}", style="yellow",
+    except Exception as exc:  # the reports are written; the history is a convenience
+        reason = exc if isinstance(exc, HistoryUnavailable) else f"{type(exc).__name__}: {exc}"
+        stderr.print(f"warning: not recorded in history: {one_line(reason)}", style="yellow",
                      markup=False)
 
 

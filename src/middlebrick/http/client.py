@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from middlebrick.errors import BudgetExhausted, DeadlineReached, UnsafeRequestBlocked
+from middlebrick.errors import (
+    BudgetExhausted,
+    DeadlineReached,
+    RequestNotBuildable,
+    UnsafeRequestBlocked,
+)
 from middlebrick.http.decode import ACCEPT_ENCODING, BoundedDecoder
 from middlebrick.http.exchange import Exchange
 from middlebrick.http.pool import ShardedTransport
@@ -188,16 +193,20 @@ class ScanClient:
         if identity is not None:
             merged.update(self.options.identities.get(identity, {}))
         merged.update(headers or {})
-        request = self._http.build_request(
-            method,
-            target,
-            params=params,
-            headers=merged,
-            cookies=dict(cookies) if cookies else None,
-            json=json,
-            data=data,
-            content=content,
-        )
+        try:
+            request = self._http.build_request(
+                method,
+                target,
+                params=params,
+                headers=merged,
+                cookies=dict(cookies) if cookies else None,
+                json=json,
+                data=data,
+                content=content,
+            )
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            # A path or value from a hostile document that no URL or header can carry.
+            raise RequestNotBuildable(f"cannot build {method} {target!r}: {exc}") from None
         hops = self.options.max_redirects if follow_redirects else 0
         while True:
             exchange = await self._send(request, identity or "anonymous", operation, timeout)
