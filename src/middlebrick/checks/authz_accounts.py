@@ -137,6 +137,8 @@ async def throwaway_account(ctx: CheckContext, me_path: str) -> Account | None:
     made_ids = set(IdStore(ctx.spec).learn(register, made.path, made.json(), created=True))
     user_id = next(iter(sorted(mine & made_ids or mine)), None)
     if user_id is not None:
+        # Unscoped on purpose: the account's own "me" path need not sit below its sign-up path,
+        # and every write through it is made as the throwaway account itself.
         ctx.client.mark_created([user_id])
     return Account(headers=headers, user_id=user_id, me=me)
 

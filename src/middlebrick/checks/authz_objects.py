@@ -155,7 +155,7 @@ def created_id(ctx: CheckContext, create: Operation, x: Exchange, param: str) ->
     named = ids_under(self_record(x.json()), param)  # `docId` for `{docId}`, whatever the noun
     value = next(iter(named), None) if len(named) == 1 else (made[0] if made else None)
     if value is not None:
-        ctx.client.mark_created([value])
+        ctx.client.mark_created([value], under=x.path)
     return value
 
 
