@@ -2,7 +2,8 @@
 
 Names are split into snake-case words, so `passwordHash`, `password_hash` and `PasswordHash`
 read alike, and a word must match whole: `token_type`, `NextToken` (DynamoDB and AWS paginate
-with it), `has_password` or `password_changed_at` describe a secret without being one.
+with it), `has_password` or `password_changed_at` describe a secret without being one. The
+words and word lists are `middlebrick.detectors.words`, shared with `middlebrick.detectors.names`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,17 @@ import functools
 import re
 from typing import Any
 
+from middlebrick.detectors.words import (
+    CARD_SECRETS,
+    DESCRIBING_AUDIT,
+    HARMLESS_AUDIT,
+    PASSWORD_WORDS,
+    QUESTIONS,
+    SECRET_WORDS,
+    TOKEN_WORDS,
+    snake_words,
+)
 from middlebrick.evidence import mask_secret
-from middlebrick.spec.names import to_snake
 
 
 class Sensitivity(enum.Enum):
@@ -26,47 +36,32 @@ class Sensitivity(enum.Enum):
     INTERNAL = "an internal attribute"
 
 
-_PASSWORD = frozenset({"password", "passwd", "pwd", "passcode", "passphrase", "salt"})
-_TOKEN = frozenset({"token", "tokens", "jwt", "apikey", "bearer", "otp"})
-_SECRET = frozenset({"secret", "secrets", "credential", "credentials"})
+# A password's salt is as sensitive as its hash.
+_PASSWORD = PASSWORD_WORDS | {"salt"}
+_PERSONAL = CARD_SECRETS | {"ssn"}
 _SECRET_KEYS = ("privatekey", "secretkey", "signingkey", "encryptionkey")
-_PERSONAL = frozenset({"ssn", "cvv", "cvc", "cvv2", "cvc2", "pan", "ccn"})
-# A name ending in one of these describes a secret (its type, age, expiry...) but is none.
-_DESCRIBES = frozenset({
-    "type", "types", "expires", "expiry", "expiration", "exp", "at", "ttl", "in", "length",
-    "len", "count", "hint", "policy", "set", "enabled", "required", "changed", "updated",
-    "rotated", "status", "id", "ids", "prefix", "last4", "masked", "url", "uri", "scope",
-    "scopes", "name", "version", "strength", "algorithm", "alg", "format", "rules",
-})  # fmt: skip
-_QUESTIONS = frozenset({"has", "is", "needs", "requires", "must", "can", "num"})
-# Tokens that are meant to travel: paging cursors, CSRF and idempotency tokens.
-_HARMLESS_TOKENS = frozenset({
-    "next", "page", "pagination", "continuation", "cursor", "sync", "csrf", "xsrf",
-    "idempotency", "nonce", "state", "public",
-})  # fmt: skip
 _DYNAMO_KEY = re.compile(r"^(?:(?:gsi|lsi)\d*_?)?(?:pk|sk)$")
 
 
 @functools.lru_cache(maxsize=4096)
 def classify(name: str) -> Sensitivity | None:
     """The kind of sensitive value a field called `name` probably holds, or None."""
-    snake = to_snake(name)
-    words = [w for w in snake.split("_") if w]
+    words = list(snake_words(name))
     joined = "".join(words)
     if joined in ("sessionid", "sessionkey"):
         return Sensitivity.TOKEN  # the session itself, though it ends like an identifier
-    if not words or words[-1] in _DESCRIBES or words[0] in _QUESTIONS:
+    if not words or words[-1] in DESCRIBING_AUDIT or words[0] in QUESTIONS:
         return None
     found = set(words)
     if found & _PASSWORD or "password" in joined or _pin(words):
         return Sensitivity.PASSWORD
-    if found & _SECRET or any(key in joined for key in _SECRET_KEYS):
+    if found & SECRET_WORDS or any(key in joined for key in _SECRET_KEYS):
         return Sensitivity.SECRET
     if found & _PERSONAL or "socialsecurity" in joined or _card_number(words):
         return Sensitivity.PERSONAL
-    if found & _HARMLESS_TOKENS:
+    if found & HARMLESS_AUDIT:
         return None
-    if found & _TOKEN or joined in ("apikey", "accesskey", "authorization"):
+    if found & TOKEN_WORDS or joined in ("apikey", "accesskey", "authorization"):
         return Sensitivity.TOKEN
     if "api" in found and "key" in found:
         return Sensitivity.TOKEN

@@ -95,3 +95,9 @@ def test_personal_field_names(name):
 )
 def test_not_personal_field_names(name):
     assert not is_personal(name)
+
+
+def test_a_name_with_no_words_is_no_credential_name():
+    from middlebrick.detectors.names import credential_name
+
+    assert credential_name("-") is False and credential_name("__") is False
